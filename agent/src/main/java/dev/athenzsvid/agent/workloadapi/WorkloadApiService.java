@@ -1,0 +1,113 @@
+package dev.athenzsvid.agent.workloadapi;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.athenzsvid.proto.workload.JWTBundlesRequest;
+import dev.athenzsvid.proto.workload.JWTBundlesResponse;
+import dev.athenzsvid.proto.workload.JWTSVIDRequest;
+import dev.athenzsvid.proto.workload.JWTSVIDResponse;
+import dev.athenzsvid.proto.workload.SpiffeWorkloadAPIGrpc;
+import dev.athenzsvid.proto.workload.ValidateJWTSVIDRequest;
+import dev.athenzsvid.proto.workload.ValidateJWTSVIDResponse;
+import dev.athenzsvid.proto.workload.X509BundlesRequest;
+import dev.athenzsvid.proto.workload.X509BundlesResponse;
+import dev.athenzsvid.proto.workload.X509SVIDRequest;
+import dev.athenzsvid.proto.workload.X509SVIDResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The SPIFFE Workload API over gRPC. Only translates between gRPC and the handlers; the
+ * security header, attestation and metrics are interceptors. X.509 RPCs answer UNIMPLEMENTED.
+ * Thread-safe.
+ */
+public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
+  private final JwtSvidHandler jwtSvids;
+  private final BundleStreams bundleStreams;
+  private final ValidateHandler validator;
+
+  public WorkloadApiService(JwtSvidHandler jwtSvids, BundleStreams bundleStreams,
+      ValidateHandler validator) {
+    this.jwtSvids = requireNonNull(jwtSvids, "jwtSvids");
+    this.bundleStreams = requireNonNull(bundleStreams, "bundleStreams");
+    this.validator = requireNonNull(validator, "validator");
+  }
+
+  @Override
+  public void fetchJWTSVID(JWTSVIDRequest request,
+      StreamObserver<JWTSVIDResponse> responseObserver) {
+    ServerCallStreamObserver<JWTSVIDResponse> observer =
+        (ServerCallStreamObserver<JWTSVIDResponse>) responseObserver;
+    Context context = Context.current();
+    Deadline deadline = context.getDeadline();
+    Duration timeLeft = deadline == null
+        ? null : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+    try {
+      jwtSvids.fetch(request, CallerInterceptor.CALLER.get(context), timeLeft)
+          .whenComplete((response, error) -> {
+            if (observer.isCancelled()) {
+              return;
+            }
+            if (error != null) {
+              observer.onError(unwrap(error));
+            } else {
+              observer.onNext(response);
+              observer.onCompleted();
+            }
+          });
+    } catch (StatusException e) {
+      observer.onError(e);
+    }
+  }
+
+  @Override
+  public void fetchJWTBundles(JWTBundlesRequest request,
+      StreamObserver<JWTBundlesResponse> responseObserver) {
+    bundleStreams.open((ServerCallStreamObserver<JWTBundlesResponse>) responseObserver);
+  }
+
+  @Override
+  public void validateJWTSVID(ValidateJWTSVIDRequest request,
+      StreamObserver<ValidateJWTSVIDResponse> responseObserver) {
+    try {
+      responseObserver.onNext(validator.validate(request));
+      responseObserver.onCompleted();
+    } catch (StatusException e) {
+      responseObserver.onError(e);
+    }
+  }
+
+  @Override
+  public void fetchX509SVID(X509SVIDRequest request,
+      StreamObserver<X509SVIDResponse> responseObserver) {
+    responseObserver.onError(unimplemented());
+  }
+
+  @Override
+  public void fetchX509Bundles(X509BundlesRequest request,
+      StreamObserver<X509BundlesResponse> responseObserver) {
+    responseObserver.onError(unimplemented());
+  }
+
+  private static StatusException unimplemented() {
+    return Status.UNIMPLEMENTED.withDescription(StatusMessages.X509_UNIMPLEMENTED).asException();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof StatusException) {
+      return cause;
+    }
+    return Status.INTERNAL.withDescription("internal error").asException();
+  }
+}

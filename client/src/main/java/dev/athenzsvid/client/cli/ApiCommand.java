@@ -1,0 +1,311 @@
+package dev.athenzsvid.client.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.util.JsonFormat;
+import dev.athenzsvid.client.workload.WorkloadApiClient;
+import dev.athenzsvid.proto.workload.JWTBundlesResponse;
+import dev.athenzsvid.proto.workload.JWTSVID;
+import dev.athenzsvid.proto.workload.JWTSVIDResponse;
+import dev.athenzsvid.proto.workload.ValidateJWTSVIDResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.stub.StreamObserver;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code athenz-svid-api}: talks to a SPIFFE Workload API endpoint, ours or any other agent's.
+ * Exit status: 0 success, 1 the call failed (the message names the gRPC status), 2 bad usage.
+ */
+@Command(separator = " ", name = "athenz-svid-api", mixinStandardHelpOptions = true,
+    version = "athenz-svid-api 0.1.0",
+    description = "Talk to a SPIFFE Workload API endpoint.",
+    subcommands = {ApiCommand.Fetch.class, ApiCommand.Validate.class, ApiCommand.Watch.class,
+        ApiCommand.HealthCheck.class},
+    footer = {"", "Example:",
+        "  athenz-svid-api fetch jwt -audience https://api.example.com \\",
+        "    -socket unix:///run/athenz-svid/agent.sock",
+        "", "Exit status: 0 success, 1 the call failed, 2 bad usage."})
+public final class ApiCommand implements Runnable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec
+  private CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a command");
+  }
+
+  /** Entry point of the {@code athenz-svid-api} launch script. */
+  public static void main(String[] args) {
+    System.exit(Cli.run(new ApiCommand(), args));
+  }
+
+  @Command(separator = " ", name = "fetch", mixinStandardHelpOptions = true,
+      description = "Fetch JWT-SVIDs or bundles.",
+      subcommands = {FetchJwt.class, FetchBundles.class})
+  static final class Fetch implements Runnable {
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new CommandLine.ParameterException(spec.commandLine(), "name jwt or bundles");
+    }
+  }
+
+  @Command(separator = " ", name = "jwt", mixinStandardHelpOptions = true,
+      description = "Fetch a JWT-SVID for each identity of the caller, then the bundles.",
+      footer = {"", "Example:",
+          "  athenz-svid-api fetch jwt -audience https://api.example.com -audience other \\",
+          "    -socket unix:///run/athenz-svid/agent.sock -decode"})
+  static final class FetchJwt implements java.util.concurrent.Callable<Integer> {
+    @Mixin
+    private ApiOptions options;
+
+    @Option(names = "-audience", required = true, paramLabel = "AUDIENCE",
+        description = "Audience of the token; repeat for several")
+    private List<String> audiences;
+
+    @Option(names = {"-spiffeID", "-spiffe-id"}, paramLabel = "ID",
+        defaultValue = "", description = "Only the identity with this SPIFFE ID")
+    private String spiffeId;
+
+    @Option(names = "-decode",
+        description = "Also print each token's decoded header and claims")
+    private boolean decode;
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (WorkloadApiClient client = options.connect()) {
+        JWTSVIDResponse svids = client.fetchJwtSvid(audiences, spiffeId);
+        JWTBundlesResponse bundles = client.fetchJwtBundles();
+        if (options.json()) {
+          ObjectNode root = JSON.createObjectNode();
+          ArrayNode list = root.putArray("svids");
+          for (JWTSVID svid : svids.getSvidsList()) {
+            ObjectNode item = list.addObject()
+                .put("spiffe_id", svid.getSpiffeId())
+                .put("svid", svid.getSvid())
+                .put("hint", svid.getHint());
+            if (decode) {
+              item.set("header", JSON.readTree(segment(svid.getSvid(), 0)));
+              item.set("claims", JSON.readTree(segment(svid.getSvid(), 1)));
+            }
+          }
+          root.set("bundles", bundlesJson(bundles));
+          out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+          return 0;
+        }
+        for (JWTSVID svid : svids.getSvidsList()) {
+          out.println("token(" + svid.getSpiffeId() + "):");
+          out.println("\t" + svid.getSvid());
+          if (!svid.getHint().isEmpty()) {
+            out.println("hint: " + svid.getHint());
+          }
+          if (decode) {
+            out.println("header:");
+            out.println(indent(pretty(segment(svid.getSvid(), 0))));
+            out.println("claims:");
+            out.println(indent(pretty(segment(svid.getSvid(), 1))));
+          }
+        }
+        printBundles(out, bundles);
+        return 0;
+      }
+    }
+  }
+
+  @Command(separator = " ", name = "bundles", mixinStandardHelpOptions = true,
+      description = "Fetch the JWT bundles (the signing keys of each trust domain).")
+  static final class FetchBundles implements java.util.concurrent.Callable<Integer> {
+    @Mixin
+    private ApiOptions options;
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (WorkloadApiClient client = options.connect()) {
+        JWTBundlesResponse bundles = client.fetchJwtBundles();
+        if (options.json()) {
+          out.println(JSON.writerWithDefaultPrettyPrinter()
+              .writeValueAsString(bundlesJson(bundles)));
+        } else {
+          printBundles(out, bundles);
+        }
+        return 0;
+      }
+    }
+  }
+
+  @Command(separator = " ", name = "validate", mixinStandardHelpOptions = true,
+      description = "Validate a token through the agent.", subcommands = ValidateJwt.class)
+  static final class Validate implements Runnable {
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new CommandLine.ParameterException(spec.commandLine(), "name jwt");
+    }
+  }
+
+  @Command(separator = " ", name = "jwt", mixinStandardHelpOptions = true,
+      description = "Validate a JWT-SVID for one audience and print its SPIFFE ID and claims.",
+      footer = {"", "Example:",
+          "  athenz-svid-api validate jwt -audience https://api.example.com -svid \"$TOKEN\""})
+  static final class ValidateJwt implements java.util.concurrent.Callable<Integer> {
+    @Mixin
+    private ApiOptions options;
+
+    @Option(names = "-audience", required = true, paramLabel = "AUDIENCE",
+        description = "The audience the token must have")
+    private String audience;
+
+    @Option(names = "-svid", required = true, paramLabel = "TOKEN",
+        description = "The JWT-SVID to validate")
+    private String svid;
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      try (WorkloadApiClient client = options.connect()) {
+        ValidateJWTSVIDResponse response = client.validateJwtSvid(audience, svid);
+        String claims = JsonFormat.printer().print(response.getClaims());
+        if (options.json()) {
+          ObjectNode root = JSON.createObjectNode().put("spiffe_id", response.getSpiffeId());
+          root.set("claims", JSON.readTree(claims));
+          out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        } else {
+          out.println("SVID is valid.");
+          out.println("SPIFFE ID : " + response.getSpiffeId());
+          out.println("Claims    : " + JSON.readTree(claims));
+        }
+        return 0;
+      }
+    }
+  }
+
+  @Command(separator = " ", name = "watch", mixinStandardHelpOptions = true,
+      description = "Print every JWT bundle update until interrupted.")
+  static final class Watch implements java.util.concurrent.Callable<Integer> {
+    @Mixin
+    private ApiOptions options;
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      CountDownLatch done = new CountDownLatch(1);
+      try (WorkloadApiClient client = options.connect()) {
+        client.watchJwtBundles(new StreamObserver<>() {
+          @Override
+          public void onNext(JWTBundlesResponse bundles) {
+            out.println("Received JWT bundle update at " + java.time.Instant.now() + ":");
+            printBundles(out, bundles);
+            out.flush();
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            failure.set(t);
+            done.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            failure.set(new CliException("the agent closed the stream"));
+            done.countDown();
+          }
+        });
+        done.await();
+      }
+      Throwable t = failure.get();
+      throw t instanceof Exception e ? e : new CliException(String.valueOf(t));
+    }
+  }
+
+  @Command(separator = " ", name = "healthcheck", mixinStandardHelpOptions = true,
+      description = "Exit 0 when the agent reports SERVING through gRPC health, else 1.")
+  static final class HealthCheck implements java.util.concurrent.Callable<Integer> {
+    @Mixin
+    private ApiOptions options;
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      try (WorkloadApiClient client = options.connect()) {
+        ServingStatus status = client.health();
+        if (status != ServingStatus.SERVING) {
+          throw new CliException("agent is unhealthy: " + status);
+        }
+        spec.commandLine().getOut().println("Agent is healthy.");
+        return 0;
+      }
+    }
+  }
+
+  static ObjectNode bundlesJson(JWTBundlesResponse bundles) throws Exception {
+    ObjectNode node = JSON.createObjectNode();
+    for (Map.Entry<String, ByteString> bundle : sorted(bundles).entrySet()) {
+      node.set(bundle.getKey(), JSON.readTree(bundle.getValue().toByteArray()));
+    }
+    return node;
+  }
+
+  static void printBundles(PrintWriter out, JWTBundlesResponse bundles) {
+    for (Map.Entry<String, ByteString> bundle : sorted(bundles).entrySet()) {
+      out.println("bundle(" + bundle.getKey() + "):");
+      out.println("\t" + bundle.getValue().toStringUtf8());
+    }
+  }
+
+  private static Map<String, ByteString> sorted(JWTBundlesResponse bundles) {
+    return new TreeMap<>(bundles.getBundlesMap());
+  }
+
+  private static String segment(String jws, int index) throws CliException {
+    String[] parts = jws.split("\\.");
+    if (parts.length != 3) {
+      throw new CliException("the agent returned a token that is not a compact JWS");
+    }
+    return new String(Base64.getUrlDecoder().decode(parts[index]), StandardCharsets.UTF_8);
+  }
+
+  private static String pretty(String json) throws Exception {
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(json));
+  }
+
+  private static String indent(String text) {
+    return "\t" + text.replace("\n", "\n\t");
+  }
+}

@@ -1,0 +1,65 @@
+package dev.athenzsvid.client.cli;
+
+import dev.athenzsvid.client.workload.EndpointAddress;
+import dev.athenzsvid.client.workload.WorkloadApiClient;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import picocli.CommandLine.Option;
+
+/** Options every Workload API command takes: where the agent is, how long to wait, output. */
+final class ApiOptions {
+  enum Output { pretty, json }
+
+  @Option(names = {"-socket", "-socketPath"}, paramLabel = "ADDRESS",
+      description = "Workload API address, unix:///path or tcp://ip:port "
+          + "(default: $SPIFFE_ENDPOINT_SOCKET)")
+  String socket;
+
+  @Option(names = "-timeout", paramLabel = "DURATION", defaultValue = "5s",
+      description = "Deadline of each call, e.g. 500ms, 5s (default: ${DEFAULT-VALUE})")
+  String timeout;
+
+  @Option(names = "-output", paramLabel = "FORMAT", defaultValue = "pretty",
+      description = "pretty or json (default: ${DEFAULT-VALUE})")
+  Output output;
+
+  WorkloadApiClient connect() throws CliException {
+    String address = socket != null ? socket : System.getenv(EndpointAddress.ENV);
+    if (address == null || address.isEmpty()) {
+      throw new CliException("no socket: give -socket or set " + EndpointAddress.ENV);
+    }
+    return WorkloadApiClient.connect(EndpointAddress.parse(address), deadline());
+  }
+
+  Duration deadline() throws CliException {
+    Duration value = parseDuration(timeout);
+    if (value == null || value.isZero() || value.isNegative()) {
+      throw new CliException("-timeout: \"" + timeout + "\" is not a positive duration "
+          + "such as 500ms or 5s");
+    }
+    return value;
+  }
+
+  boolean json() {
+    return output == Output.json;
+  }
+
+  /** Parses {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}; null when malformed. */
+  static Duration parseDuration(String text) {
+    var match = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
+    if (!match.matches()) {
+      return null;
+    }
+    try {
+      long amount = Long.parseLong(match.group(1));
+      return switch (match.group(2)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        default -> Duration.ofHours(amount);
+      };
+    } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,231 @@
+package dev.athenzsvid.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.athenzsvid.client.tls.TlsContexts;
+import dev.athenzsvid.server.authz.PolicyEngine;
+import dev.athenzsvid.server.config.ConfigException;
+import dev.athenzsvid.server.config.ServerConfig;
+import dev.athenzsvid.server.domain.DomainDirectory;
+import dev.athenzsvid.server.http.ApiHandler;
+import dev.athenzsvid.server.http.ServerMetrics;
+import dev.athenzsvid.server.instance.AuditLog;
+import dev.athenzsvid.server.instance.InstanceService;
+import dev.athenzsvid.server.provider.ProviderRegistry;
+import dev.athenzsvid.server.signing.KeyFiles;
+import dev.athenzsvid.server.signing.KeySet;
+import dev.athenzsvid.server.signing.SigningKey;
+import java.io.IOException;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running token server: the embeddable entry point.
+ *
+ * <pre>
+ * ServerConfig config = ServerConfig.load(Path.of("server.yaml")).withPort(0);
+ * try (TokenServer server = TokenServer.start(config)) {
+ *   URI zts = server.uri(); // https://localhost:PORT/zts/v1
+ *   ...
+ * }
+ * </pre>
+ *
+ * <p>{@link #start(ServerConfig)} loads the signing keys (generating the default key on first
+ * use), reads the domain directory, builds the configured providers and listens on HTTPS with
+ * TLS 1.2 and 1.3, requesting (not requiring) client certificates. The domain directory is
+ * re-read every {@code domains.refreshInterval}. {@link #close()} stops accepting
+ * connections, lets in-flight requests finish within {@code listen.shutdownTimeout}, then
+ * stops. Thread-safe.
+ */
+public final class TokenServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TokenServer.class);
+  private static final int MAX_THREADS = 64;
+
+  private final Server jetty;
+  private final ScheduledExecutorService refresher;
+  private final DomainDirectory domains;
+  private final ServerMetrics metrics;
+  private final int port;
+
+  private TokenServer(Server jetty, ScheduledExecutorService refresher,
+      DomainDirectory domains, ServerMetrics metrics, int port) {
+    this.jetty = jetty;
+    this.refresher = refresher;
+    this.domains = domains;
+    this.metrics = metrics;
+    this.port = port;
+  }
+
+  /** Starts a server with the system clock. */
+  public static TokenServer start(ServerConfig config) throws ConfigException, IOException {
+    return start(config, Clock.systemUTC());
+  }
+
+  /**
+   * Starts a server; {@code clock} decides token times, key retirement and membership expiry.
+   *
+   * @throws ConfigException when a setting cannot be used (a key file, the TLS files, a
+   *     provider class), naming the setting
+   * @throws IOException when the listener cannot start, for example the port is taken
+   */
+  public static TokenServer start(ServerConfig config, Clock clock)
+      throws ConfigException, IOException {
+    requireNonNull(config, "config");
+    requireNonNull(clock, "clock");
+    KeySet keys = loadKeys(config.signing());
+    SSLContext tls = tls(config.tls());
+
+    DomainDirectory domains = new DomainDirectory(config.domains().dir());
+    ServerMetrics metrics = new ServerMetrics(() -> keys.jwks(true, clock.instant()).size(),
+        domains::size);
+    metrics.domainErrors(domains.reload().errors().size());
+
+    PolicyEngine authorizer = new PolicyEngine(domains, clock);
+    ProviderRegistry providers = ProviderRegistry.create(config.providers(), authorizer);
+    InstanceService instances = new InstanceService(domains, authorizer, providers, keys,
+        config.tokens(), new AuditLog(), clock);
+    ApiHandler api = new ApiHandler(instances, keys, config.tokens().issuer(), metrics,
+        () -> true, clock);
+
+    Server jetty = jetty(config.listen(), tls, api);
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      stopQuietly(jetty);
+      throw new IOException("cannot listen on " + config.listen().host() + ":"
+          + config.listen().port() + ": " + e.getMessage(), e);
+    }
+    int port = ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+
+    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread thread = new Thread(task, "domain-refresh");
+      thread.setDaemon(true);
+      return thread;
+    });
+    TokenServer server = new TokenServer(jetty, refresher, domains, metrics, port);
+    long every = config.domains().refreshInterval().toMillis();
+    refresher.scheduleWithFixedDelay(server::refreshQuietly, every, every,
+        TimeUnit.MILLISECONDS);
+    log.info("listening on https://{}:{} keys={} domains={} providers={}",
+        config.listen().host(), port, keys.keys().size(), domains.size(),
+        config.providers().size());
+    return server;
+  }
+
+  /** The port the server listens on (the real one when 0 was configured). */
+  public int port() {
+    return port;
+  }
+
+  /** The ZTS base URL on localhost, {@code https://localhost:PORT/zts/v1}. */
+  public URI uri() {
+    return URI.create("https://localhost:" + port + "/zts/v1");
+  }
+
+  /** Re-reads the domain directory now, as the periodic refresh does. */
+  public DomainDirectory.ReloadResult reloadDomains() {
+    DomainDirectory.ReloadResult result = domains.reload();
+    metrics.domainErrors(result.errors().size());
+    return result;
+  }
+
+  /** Stops gracefully: in-flight requests finish within the configured shutdown timeout. */
+  @Override
+  public void close() {
+    log.info("shutting down port={}", port);
+    refresher.shutdownNow();
+    stopQuietly(jetty);
+    log.info("stopped port={}", port);
+  }
+
+  private void refreshQuietly() {
+    try {
+      reloadDomains();
+    } catch (RuntimeException e) {
+      log.error("domain refresh failed", e);
+    }
+  }
+
+  private static KeySet loadKeys(ServerConfig.Signing signing) throws ConfigException {
+    List<SigningKey> keys = new ArrayList<>();
+    if (signing.keys().isEmpty()) {
+      try {
+        keys.add(KeyFiles.loadOrGenerate(signing.generatedKeyDir()));
+      } catch (IOException e) {
+        throw new ConfigException("signing.generatedKeyDir", e.getMessage());
+      }
+    }
+    for (int i = 0; i < signing.keys().size(); i++) {
+      ServerConfig.SigningKeyConfig key = signing.keys().get(i);
+      try {
+        keys.add(KeyFiles.load(key.file(), key.kid(), key.active(), key.notAfter()));
+      } catch (IOException e) {
+        throw new ConfigException("signing.keys[" + i + "].file", e.getMessage());
+      }
+    }
+    return new KeySet(keys);
+  }
+
+  private static SSLContext tls(ServerConfig.Tls tls) throws ConfigException {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(TlsContexts.keyManagers(tls.keyFile(), tls.certFile()),
+          TlsContexts.trustManagers(tls.caCertFile()), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new ConfigException("tls", e.getMessage());
+    }
+  }
+
+  private static Server jetty(ServerConfig.Listen listen, SSLContext tls, ApiHandler api) {
+    QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 4);
+    threads.setName("zts-http");
+    Server server = new Server(threads);
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setSslContext(tls);
+    ssl.setWantClientAuth(true);
+    ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    secure.setSniHostCheck(false);
+    http.addCustomizer(secure);
+    ServerConnector connector = new ServerConnector(server,
+        new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+        new HttpConnectionFactory(http));
+    connector.setHost(listen.host());
+    connector.setPort(listen.port());
+    server.addConnector(connector);
+    server.setHandler(new GracefulHandler(api));
+    server.setStopTimeout(listen.shutdownTimeout().toMillis());
+    server.setStopAtShutdown(false);
+    return server;
+  }
+
+  private static void stopQuietly(Server jetty) {
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      log.warn("jetty stop failed: {}", e.toString());
+    }
+  }
+}

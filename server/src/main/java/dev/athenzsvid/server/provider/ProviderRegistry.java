@@ -1,0 +1,71 @@
+package dev.athenzsvid.server.provider;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.athenzsvid.server.authz.Authorizer;
+import dev.athenzsvid.server.config.ConfigException;
+import dev.athenzsvid.server.config.ServerConfig;
+import java.lang.reflect.InvocationTargetException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The configured providers by name, each built once at start from its class, as Athenz binds
+ * a provider service to a {@code class://} endpoint. Immutable and thread-safe.
+ */
+public final class ProviderRegistry {
+  private final Map<String, InstanceProvider> providers;
+
+  private ProviderRegistry(Map<String, InstanceProvider> providers) {
+    this.providers = Map.copyOf(providers);
+  }
+
+  /** A registry over already built providers, keyed by lower-case name. */
+  public static ProviderRegistry of(Map<String, InstanceProvider> providers) {
+    Map<String, InstanceProvider> lower = new HashMap<>();
+    providers.forEach((name, provider) -> lower.put(name.toLowerCase(Locale.ROOT), provider));
+    return new ProviderRegistry(lower);
+  }
+
+  /** Builds every configured provider; a class that cannot be used is a config error. */
+  public static ProviderRegistry create(List<ServerConfig.ProviderConfig> configs,
+      Authorizer authorizer) throws ConfigException {
+    requireNonNull(authorizer, "authorizer");
+    Map<String, InstanceProvider> built = new HashMap<>();
+    for (int i = 0; i < configs.size(); i++) {
+      ServerConfig.ProviderConfig config = configs.get(i);
+      ProviderContext context =
+          new ProviderContext(config.name(), config.issuerDnAllowList(), authorizer);
+      built.put(config.name(), instantiate(config.className(), context, "providers[" + i + "]"));
+    }
+    return new ProviderRegistry(built);
+  }
+
+  /** The provider named {@code name} (lower case), if configured. */
+  public Optional<InstanceProvider> provider(String name) {
+    return Optional.ofNullable(providers.get(name));
+  }
+
+  private static InstanceProvider instantiate(String className, ProviderContext context,
+      String at) throws ConfigException {
+    try {
+      Class<?> type = Class.forName(className);
+      if (!InstanceProvider.class.isAssignableFrom(type)) {
+        throw new ConfigException(at + ".class", className + ": not an InstanceProvider");
+      }
+      return (InstanceProvider) type.getConstructor(ProviderContext.class).newInstance(context);
+    } catch (ClassNotFoundException e) {
+      throw new ConfigException(at + ".class", className + ": no such class");
+    } catch (NoSuchMethodException e) {
+      throw new ConfigException(at + ".class",
+          className + ": needs a public constructor taking a ProviderContext");
+    } catch (InvocationTargetException e) {
+      throw new ConfigException(at, className + ": " + e.getCause().getMessage());
+    } catch (ReflectiveOperationException e) {
+      throw new ConfigException(at + ".class", className + ": " + e.getMessage());
+    }
+  }
+}
