@@ -206,8 +206,10 @@ func checkContainers(m *Manifests) error {
 				errs = append(errs, fmt.Errorf("%s lacks a readiness or liveness probe", where))
 			}
 			r := c.Resources
-			if r.Requests.Cpu().IsZero() || r.Requests.Memory().IsZero() || r.Limits.Memory().IsZero() {
-				errs = append(errs, fmt.Errorf("%s needs cpu and memory requests and a memory limit", where))
+			if r.Requests.Cpu().IsZero() || r.Requests.Memory().IsZero() ||
+				r.Limits.Memory().IsZero() {
+				errs = append(errs,
+					fmt.Errorf("%s needs cpu and memory requests and a memory limit", where))
 			}
 			if c.Image == "" {
 				errs = append(errs, fmt.Errorf("%s has no image", where))
@@ -323,7 +325,8 @@ func configOf(m *Manifests, spec corev1.PodSpec, out any) error {
 }
 
 // volumeFor returns the volume that holds file in container c and the file's path inside it.
-func volumeFor(spec corev1.PodSpec, c corev1.Container, file string) (corev1.Volume, string, error) {
+func volumeFor(spec corev1.PodSpec, c corev1.Container, file string) (
+	corev1.Volume, string, error) {
 	var best corev1.VolumeMount
 	for _, vm := range c.VolumeMounts {
 		dir := strings.TrimSuffix(vm.MountPath, "/")

@@ -18,13 +18,14 @@ spec:
 `
 
 func TestDecodeFile_badDocuments_rejected(t *testing.T) {
+	addToContainer := func(line string) string {
+		return strings.Replace(goodPod, "image: busybox", "image: busybox\n      "+line, 1)
+	}
 	cases := []struct{ name, doc, want string }{
-		{"unknown field", strings.Replace(goodPod, "image: busybox", "image: busybox\n      imag: x", 1),
-			`unknown field "spec.containers[0].imag"`},
-		{"misplaced field", strings.Replace(goodPod, "image: busybox", "image: busybox\n      hostPID: true", 1),
+		{"unknown field", addToContainer("imag: x"), `unknown field "spec.containers[0].imag"`},
+		{"misplaced field", addToContainer("hostPID: true"),
 			`unknown field "spec.containers[0].hostPID"`},
-		{"duplicate field", strings.Replace(goodPod, "image: busybox", "image: busybox\n      image: other", 1),
-			"already set"},
+		{"duplicate field", addToContainer("image: other"), "already set"},
 		{"wrong type", strings.Replace(goodPod, "name: c", "name: [c]", 1), "cannot unmarshal"},
 		{"unknown kind", strings.Replace(goodPod, "kind: Pod", "kind: Pood", 1), "Pood"},
 		{"no name", strings.Replace(goodPod, "name: p, ", "", 1), "without metadata.name"},
@@ -95,11 +96,13 @@ func TestChecks_brokenManifests_fail(t *testing.T) {
 		{"unknown server setting", "server.yaml", "maxExpiry: 12h", "maxExpiri: 12h",
 			checkServerConfig},
 		{"two active keys", "server.yaml", "kid: ec-2026, active: true}",
-			"kid: ec-2026, active: true}\n        - {file: /etc/athenz-svid/signing/b.pem, kid: b, active: true}",
+			"kid: ec-2026, active: true}\n" +
+				"        - {file: /etc/athenz-svid/signing/b.pem, kid: b, active: true}",
 			checkServerConfig},
 		{"probe on wrong path", "server.yaml", "path: /zts/v1/status", "path: /", checkServerPorts},
 		{"agent url port", "agent.yaml", "svc:4443", "svc:8443", checkServerPorts},
-		{"liveness probe over TCP", "agent.yaml", "exec: {command: *healthcheck}\n            periodSeconds: 60",
+		{"liveness probe over TCP", "agent.yaml",
+			"exec: {command: *healthcheck}\n            periodSeconds: 60",
 			"tcpSocket: {port: 9090}\n            periodSeconds: 60", checkAgentProbes},
 	}
 	for _, tc := range cases {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 
@@ -95,7 +96,7 @@ public final class ServerFixture {
 
   /** Writes the CA certificates into one trust file (for tests with two CAs). */
   public void trust(LocalCa... cas) throws IOException {
-    Pem.write(caFile, (Object[]) java.util.Arrays.stream(cas).map(LocalCa::certificate)
+    Pem.write(caFile, (Object[]) Arrays.stream(cas).map(LocalCa::certificate)
         .toArray());
   }
 

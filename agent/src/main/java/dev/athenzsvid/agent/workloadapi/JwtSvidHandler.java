@@ -76,7 +76,8 @@ public final class JwtSvidHandler {
     Duration budget = staleBudget(timeLeft);
     List<CompletableFuture<JWTSVID>> svids = new ArrayList<>();
     for (Identity identity : identities) {
-      svids.add(tokens.fetch(identity, audiences, budget).thenApply(token -> svid(identity, token)));
+      svids.add(tokens.fetch(identity, audiences, budget)
+          .thenApply(token -> svid(identity, token)));
     }
     return CompletableFuture.allOf(svids.toArray(new CompletableFuture<?>[0]))
         .handle((ignored, error) -> {

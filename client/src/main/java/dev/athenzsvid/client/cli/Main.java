@@ -1,10 +1,11 @@
 package dev.athenzsvid.client.cli;
 
+import dev.athenzsvid.client.load.LoadCommand;
 import java.util.Arrays;
 
 /**
  * Entry point of the client jar: {@code java -jar athenz-svid-client.jar <tool> [args]} where
- * tool is {@code zts-svctoken}, {@code api} or {@code demo-pki}.
+ * tool is {@code zts-svctoken}, {@code api}, {@code demo-pki} or {@code load}.
  */
 public final class Main {
   private Main() {}
@@ -16,9 +17,10 @@ public final class Main {
       case "zts-svctoken" -> SvcTokenCommand.main(rest);
       case "api" -> ApiCommand.main(rest);
       case "demo-pki" -> DemoPkiCommand.main(rest);
+      case "load" -> LoadCommand.main(rest);
       default -> {
         System.err.println("usage: java -jar athenz-svid-client.jar "
-            + "zts-svctoken|api|demo-pki [args]  (--help after a tool shows its usage)");
+            + "zts-svctoken|api|demo-pki|load [args]  (--help after a tool shows its usage)");
         System.exit(Cli.EXIT_USAGE);
       }
     }

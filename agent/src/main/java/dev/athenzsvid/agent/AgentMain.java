@@ -1,0 +1,145 @@
+package dev.athenzsvid.agent;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import dev.athenzsvid.agent.config.AgentConfig;
+import dev.athenzsvid.agent.config.ConfigException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code athenz-svid-agent} command: reads the config file, applies flags, configures
+ * logging, starts a {@link WorkloadAgent} and runs until SIGTERM or SIGINT, which drain calls
+ * and close streams. The only place that reads flags, the environment or the config file.
+ * Exit status: 0 after a clean stop, 2 for a bad setting, 1 when the agent cannot start.
+ */
+@Command(name = "athenz-svid-agent", mixinStandardHelpOptions = true,
+    description = "Serves the SPIFFE Workload API with Athenz-signed JWT-SVIDs.")
+public final class AgentMain implements Callable<Integer> {
+  @Option(names = "--config", required = true, description = "YAML config file")
+  Path config;
+
+  @Option(names = "--socket", description = "Unix socket path (overrides socket)")
+  Path socket;
+
+  @Option(names = "--server-url", description = "token server URL (overrides server.url)")
+  URI serverUrl;
+
+  @Option(names = "--metrics-port", description = "Prometheus port, 0 = off")
+  Integer metricsPort;
+
+  @Option(names = "--log-format", description = "text or json (overrides log.format)")
+  String logFormat;
+
+  @Option(names = "--log-level", description = "overrides log.level")
+  String logLevel;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AgentMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    AgentConfig settings;
+    try {
+      settings = settings();
+    } catch (ConfigException e) {
+      System.err.println("config error: " + e.getMessage());
+      return 2;
+    }
+    configureLogging(settings.log());
+    WorkloadAgent agent;
+    try {
+      agent = WorkloadAgent.start(settings);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      System.err.println("cannot start agent: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      stopped.countDown();
+    }, "agent-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private AgentConfig settings() throws ConfigException {
+    AgentConfig loaded = AgentConfig.load(config);
+    if (socket != null) {
+      loaded = loaded.withSocket(socket);
+    }
+    if (serverUrl != null) {
+      if (!"https".equals(serverUrl.getScheme()) || serverUrl.getHost() == null) {
+        throw new ConfigException("--server-url", serverUrl + ": must be an https:// URL");
+      }
+      loaded = loaded.withServerUrl(serverUrl);
+    }
+    if (metricsPort != null) {
+      if (metricsPort < 0 || metricsPort > 65_535) {
+        throw new ConfigException("--metrics-port", metricsPort + ": must be 0 to 65535");
+      }
+      loaded = loaded.withMetricsPort(metricsPort);
+    }
+    if (logFormat != null || logLevel != null) {
+      String format = logFormat != null ? logFormat : loaded.log().format();
+      String level = logLevel != null ? logLevel.toLowerCase(Locale.ROOT)
+          : loaded.log().level();
+      if (!format.equals("text") && !format.equals("json")) {
+        throw new ConfigException("--log-format", format + ": must be text or json");
+      }
+      if (Level.toLevel(level, null) == null) {
+        throw new ConfigException("--log-level", level + ": not a log level");
+      }
+      loaded = loaded.withLog(new AgentConfig.Log(format, level));
+    }
+    return loaded;
+  }
+
+  /** Replaces the packaged logback setup with the configured format and level. */
+  private static void configureLogging(AgentConfig.Log settings) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return;
+    }
+    Encoder<ILoggingEvent> encoder;
+    if (settings.format().equals("json")) {
+      JsonEncoder json = new JsonEncoder();
+      json.setContext(context);
+      json.start();
+      encoder = json;
+    } else {
+      PatternLayoutEncoder text = new PatternLayoutEncoder();
+      text.setContext(context);
+      text.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg %kvp%n");
+      text.start();
+      encoder = text;
+    }
+    ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+    appender.setContext(context);
+    appender.setName("console");
+    appender.setEncoder(encoder);
+    appender.start();
+    ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.detachAndStopAllAppenders();
+    root.addAppender(appender);
+    root.setLevel(Level.toLevel(settings.level(), Level.INFO));
+  }
+}
