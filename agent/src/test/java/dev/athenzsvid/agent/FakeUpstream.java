@@ -28,7 +28,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeUpstream implements Upstream {
   /** What the next calls do. */
-  public enum Mode { OK, DOWN, REFUSE, STALL }
+  public enum Mode {
+    OK,
+    DOWN,
+    REFUSE,
+    /** Calls wait until the mode changes, then behave as the new mode says. */
+    STALL
+  }
 
   public static final Duration LIFETIME = Duration.ofHours(1);
 
@@ -55,12 +61,13 @@ public final class FakeUpstream implements Upstream {
   }
 
   public void mode(Mode value) {
-    if (value != Mode.STALL) {
-      stall.countDown();
-    } else {
+    if (value == Mode.STALL) {
       stall = new CountDownLatch(1);
+      this.mode = value;
+    } else {
+      this.mode = value;
+      stall.countDown();
     }
-    this.mode = value;
   }
 
   public void firstAudienceOnly(boolean value) {
@@ -117,7 +124,9 @@ public final class FakeUpstream implements Upstream {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        throw new UpstreamException("timed out", null);
+        if (mode != Mode.OK) {
+          throw new UpstreamException("timed out", null);
+        }
       }
       default -> { }
     }

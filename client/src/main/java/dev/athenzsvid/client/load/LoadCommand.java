@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(separator = " ", name = "athenz-svid-load", mixinStandardHelpOptions = true,
     description = "Load generator for a SPIFFE Workload API socket or a ZTS server.",
-    subcommands = {LoadCommand.Workload.class, LoadCommand.Server.class},
+    subcommands = {LoadCommand.Workload.class, LoadCommand.Server.class, BareServer.class},
     footer = {"", "Examples:",
         "  athenz-svid-load workload -socket unix:///run/athenz-svid/agent.sock -rpc fetch \\",
         "    -callers 32 -audiences 1 -spread 1 -warmup 5s -duration 20s",

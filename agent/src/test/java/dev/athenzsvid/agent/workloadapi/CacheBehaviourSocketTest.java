@@ -1,0 +1,147 @@
+package dev.athenzsvid.agent.workloadapi;
+
+import static dev.athenzsvid.agent.AgentFixture.API_ID;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.athenzsvid.agent.AgentFixture;
+import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.cache.Backoff;
+import dev.athenzsvid.proto.workload.JWTSVIDRequest;
+import dev.athenzsvid.proto.workload.JWTSVIDResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cache rules seen from a workload, over a real Unix socket. */
+class CacheBehaviourSocketTest {
+  @TempDir
+  Path dir;
+
+  private AgentFixture fixture;
+
+  @BeforeEach
+  void start() throws Exception {
+    fixture = new AgentFixture(dir);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    fixture.close();
+  }
+
+  private static JWTSVIDRequest request(String audience) {
+    return JWTSVIDRequest.newBuilder().addAudience(audience).setSpiffeId(API_ID).build();
+  }
+
+  private String fetch(String audience) {
+    return fixture.stub().withDeadlineAfter(1, TimeUnit.SECONDS).fetchJWTSVID(request(audience))
+        .getSvids(0).getSvid();
+  }
+
+  @Test
+  void fetchJwtSvid_200ConcurrentColdCallers_oneServerRequest() throws Exception {
+    fixture.upstream.mode(FakeUpstream.Mode.STALL);
+    int callers = 200;
+    CountDownLatch done = new CountDownLatch(callers);
+    AtomicInteger ok = new AtomicInteger();
+    Set<String> tokens = ConcurrentHashMap.newKeySet();
+    for (int i = 0; i < callers; i++) {
+      fixture.asyncStub().withDeadlineAfter(20, TimeUnit.SECONDS).fetchJWTSVID(request("aud"),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(JWTSVIDResponse value) {
+              tokens.add(value.getSvids(0).getSvid());
+              ok.incrementAndGet();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              done.countDown();
+            }
+          });
+    }
+    // Every call is in flight behind the single stalled request; wait until the server saw it.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (fixture.agent.metrics().cacheMisses() < callers && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    fixture.upstream.mode(FakeUpstream.Mode.OK);
+    assertTrue(done.await(20, TimeUnit.SECONDS));
+    assertEquals(1, fixture.upstream.tokenCalls());
+    assertEquals(callers, ok.get());
+    assertEquals(1, tokens.size());
+  }
+
+  @Test
+  void fetchJwtSvid_beforeHalfLife_cached_afterHalfLife_refreshed() {
+    String first = fetch("a");
+    fixture.clock.advance(FakeUpstream.LIFETIME.multipliedBy(44).dividedBy(100));
+    assertEquals(first, fetch("a"));
+    assertEquals(1, fixture.upstream.tokenCalls());
+    fixture.clock.advance(FakeUpstream.LIFETIME.multipliedBy(7).dividedBy(100));
+    String second = fetch("a");
+    assertEquals(2, fixture.upstream.tokenCalls());
+    assertNotEquals(first, second);
+  }
+
+  @Test
+  void fetchJwtSvid_serverStopped_cachedWithinDeadlineThenUnavailableThenRecovers() {
+    String first = fetch("a");
+    fixture.clock.advance(FakeUpstream.LIFETIME.multipliedBy(6).dividedBy(10));
+
+    fixture.upstream.mode(FakeUpstream.Mode.STALL);
+    long start = System.nanoTime();
+    assertEquals(first, fetch("a"));
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+    fixture.upstream.mode(FakeUpstream.Mode.DOWN);
+    assertEquals(first, fetch("a"));
+
+    fixture.clock.advance(FakeUpstream.LIFETIME.multipliedBy(5).dividedBy(10));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fetch("a"));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+
+    fixture.upstream.mode(FakeUpstream.Mode.OK);
+    fixture.clock.advance(Backoff.DEFAULT.max());
+    String recovered = fetch("a");
+    assertNotEquals(first, recovered);
+  }
+
+  @Test
+  void fetchJwtSvid_serverRefusesOnRefresh_cachedTokenDropped() {
+    fetch("a");
+    fixture.clock.advance(FakeUpstream.LIFETIME.multipliedBy(6).dividedBy(10));
+    fixture.upstream.mode(FakeUpstream.Mode.REFUSE);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fetch("a"));
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+  }
+
+  @Test
+  void fetchJwtSvid_failures_backOffWithoutServerCalls() {
+    fixture.upstream.mode(FakeUpstream.Mode.DOWN);
+    assertThrows(StatusRuntimeException.class, () -> fetch("a"));
+    assertThrows(StatusRuntimeException.class, () -> fetch("a"));
+    assertEquals(1, fixture.upstream.tokenCalls());
+    fixture.clock.advance(Duration.ofSeconds(2));
+    assertThrows(StatusRuntimeException.class, () -> fetch("a"));
+    assertEquals(2, fixture.upstream.tokenCalls());
+  }
+}
