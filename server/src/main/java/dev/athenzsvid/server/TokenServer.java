@@ -165,6 +165,7 @@ public final class TokenServer implements AutoCloseable {
     }
   }
 
+  // TODO(#3): signing keys are read at start only; rotating in a new key needs a restart.
   private static KeySet loadKeys(ServerConfig.Signing signing) throws ConfigException {
     List<SigningKey> keys = new ArrayList<>();
     if (signing.keys().isEmpty()) {

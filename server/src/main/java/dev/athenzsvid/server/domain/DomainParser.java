@@ -47,6 +47,7 @@ public final class DomainParser {
     return compile(data, source);
   }
 
+  // TODO(#3): verify the ZMS signatures when a ZMS public key is configured.
   private static Domain compile(DomainJson.DomainData data, String source)
       throws DomainFormatException {
     if (!AthenzNames.isCompoundName(data.name())) {
