@@ -9,6 +9,7 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import dev.athenzsvid.agent.config.AgentConfig;
 import dev.athenzsvid.agent.config.ConfigException;
+import dev.athenzsvid.client.crypto.CryptoProviders;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -62,6 +63,7 @@ public final class AgentMain implements Callable<Integer> {
       return 2;
     }
     configureLogging(settings.log());
+    CryptoProviders.install();
     WorkloadAgent agent;
     try {
       agent = WorkloadAgent.start(settings);

@@ -1,5 +1,6 @@
 package dev.athenzsvid.server;
 
+import dev.athenzsvid.client.crypto.CryptoProviders;
 import dev.athenzsvid.server.config.ConfigException;
 import dev.athenzsvid.server.config.ServerConfig;
 import java.io.IOException;
@@ -52,6 +53,7 @@ public final class ServerMain implements Callable<Integer> {
       overrides.put("domains.dir", domainsDir.toAbsolutePath().toString());
     }
     PrintWriter err = new PrintWriter(System.err, true);
+    CryptoProviders.install();
     TokenServer server;
     try {
       server = TokenServer.start(ServerConfig.load(config.toAbsolutePath(), overrides));

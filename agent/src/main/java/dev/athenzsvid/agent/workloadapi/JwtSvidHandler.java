@@ -148,7 +148,8 @@ public final class JwtSvidHandler {
     }
     if (cause instanceof UpstreamException upstream && upstream.refused()) {
       return new StatusException(Status.PERMISSION_DENIED.withDescription(
-          StatusMessages.SERVER_REFUSED + ": " + upstream.getMessage()));
+          StatusMessages.SERVER_REFUSED + " (HTTP " + upstream.httpStatus() + "): "
+              + upstream.getMessage()));
     }
     if (cause instanceof UpstreamException || cause instanceof JwtSvidCache.BackoffException) {
       return new StatusException(Status.UNAVAILABLE.withDescription(

@@ -188,7 +188,7 @@ class WorkloadApiSocketTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> fixture.stub().fetchJWTSVID(request(API_ID, "a")));
     assertStatus(Status.Code.PERMISSION_DENIED,
-        StatusMessages.SERVER_REFUSED + ": forbidden by policy", e);
+        StatusMessages.SERVER_REFUSED + " (HTTP 403): forbidden by policy", e);
   }
 
   @Test

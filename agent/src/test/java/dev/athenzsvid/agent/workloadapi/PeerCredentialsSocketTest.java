@@ -1,0 +1,58 @@
+package dev.athenzsvid.agent.workloadapi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.athenzsvid.agent.AgentFixture;
+import dev.athenzsvid.proto.workload.JWTSVIDRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The caller's peer credentials and process, as the kernel reports them over a real socket. */
+class PeerCredentialsSocketTest {
+  @TempDir
+  Path dir;
+
+  private static JWTSVIDRequest request() {
+    return JWTSVIDRequest.newBuilder().addAudience("a").build();
+  }
+
+  private static String workloads(String selectors) {
+    return "workloads:\n  - selectors: " + selectors + "\n"
+        + "    identities:\n      - {service: athenz.demo.api}\n";
+  }
+
+  @Test
+  void fetchJwtSvid_otherUidMapped_permissionDenied() throws Exception {
+    int other = AgentFixture.currentUid() + 1;
+    try (AgentFixture fixture = new AgentFixture(dir, workloads("{uid: " + other + "}"))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub().fetchJWTSVID(request()));
+      assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+      assertEquals(StatusMessages.NO_IDENTITY, e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void fetchJwtSvid_ownExecutablePathAndUid_identityIssued() throws Exception {
+    Path exe = Files.readSymbolicLink(Path.of("/proc/self/exe"));
+    String selectors = "{uid: " + AgentFixture.currentUid() + ", path: \"" + exe + "\"}";
+    try (AgentFixture fixture = new AgentFixture(dir, workloads(selectors))) {
+      assertEquals(AgentFixture.API_ID,
+          fixture.stub().fetchJWTSVID(request()).getSvids(0).getSpiffeId());
+    }
+  }
+
+  @Test
+  void fetchJwtSvid_otherExecutablePath_permissionDenied() throws Exception {
+    try (AgentFixture fixture = new AgentFixture(dir, workloads("{path: /usr/bin/none}"))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub().fetchJWTSVID(request()));
+      assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    }
+  }
+}
