@@ -13,7 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -141,10 +141,11 @@ public final class TokenService {
     return cached;
   }
 
-  private static String nonce() {
+  /** 128 random bits in hex: always valid as an Athenz entity name, unlike base64url. */
+  static String nonce() {
     byte[] bytes = new byte[16];
     RANDOM.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return HexFormat.of().formatHex(bytes);
   }
 
   private static Throwable unwrap(Throwable error) {

@@ -1,10 +1,12 @@
 package dev.athenzsvid.client.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.Value;
 import dev.athenzsvid.client.workload.WorkloadApiClient;
 import dev.athenzsvid.proto.workload.JWTBundlesResponse;
 import dev.athenzsvid.proto.workload.JWTSVID;
@@ -195,15 +197,15 @@ public final class ApiCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (WorkloadApiClient client = options.connect()) {
         ValidateJWTSVIDResponse response = client.validateJwtSvid(audience, svid);
-        String claims = JsonFormat.printer().print(response.getClaims());
+        JsonNode claims = toJson(Value.newBuilder().setStructValue(response.getClaims()).build());
         if (options.json()) {
           ObjectNode root = JSON.createObjectNode().put("spiffe_id", response.getSpiffeId());
-          root.set("claims", JSON.readTree(claims));
+          root.set("claims", claims);
           out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         } else {
           out.println("SVID is valid.");
           out.println("SPIFFE ID : " + response.getSpiffeId());
-          out.println("Claims    : " + JSON.readTree(claims));
+          out.println("Claims    : " + claims);
         }
         return 0;
       }
@@ -272,6 +274,33 @@ public final class ApiCommand implements Runnable {
         return 0;
       }
     }
+  }
+
+  /** Struct values as JSON; whole numbers (claims such as exp) print without a fraction. */
+  static JsonNode toJson(Value value) {
+    JsonNodeFactory nodes = JSON.getNodeFactory();
+    return switch (value.getKindCase()) {
+      case STRUCT_VALUE -> {
+        ObjectNode object = nodes.objectNode();
+        value.getStructValue().getFieldsMap().entrySet().stream()
+            .sorted(Map.Entry.comparingByKey())
+            .forEach(field -> object.set(field.getKey(), toJson(field.getValue())));
+        yield object;
+      }
+      case LIST_VALUE -> {
+        ArrayNode array = nodes.arrayNode();
+        value.getListValue().getValuesList().forEach(item -> array.add(toJson(item)));
+        yield array;
+      }
+      case NUMBER_VALUE -> {
+        double number = value.getNumberValue();
+        boolean whole = number == Math.rint(number) && Math.abs(number) < 1e15;
+        yield whole ? nodes.numberNode((long) number) : nodes.numberNode(number);
+      }
+      case STRING_VALUE -> nodes.textNode(value.getStringValue());
+      case BOOL_VALUE -> nodes.booleanNode(value.getBoolValue());
+      default -> nodes.nullNode();
+    };
   }
 
   static ObjectNode bundlesJson(JWTBundlesResponse bundles) throws Exception {
