@@ -31,6 +31,10 @@ import picocli.CommandLine.Option;
 @Command(name = "athenz-svid-agent", mixinStandardHelpOptions = true,
     description = "Serves the SPIFFE Workload API with Athenz-signed JWT-SVIDs.")
 public final class AgentMain implements Callable<Integer> {
+  /** The text log line: time, level, logger, message, then the key=value fields. */
+  static final String TEXT_PATTERN =
+      "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg %kvp%n";
+
   @Option(names = "--config", required = true, description = "YAML config file")
   Path config;
 
@@ -121,19 +125,7 @@ public final class AgentMain implements Callable<Integer> {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }
-    Encoder<ILoggingEvent> encoder;
-    if (settings.format().equals("json")) {
-      JsonEncoder json = new JsonEncoder();
-      json.setContext(context);
-      json.start();
-      encoder = json;
-    } else {
-      PatternLayoutEncoder text = new PatternLayoutEncoder();
-      text.setContext(context);
-      text.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg %kvp%n");
-      text.start();
-      encoder = text;
-    }
+    Encoder<ILoggingEvent> encoder = encoder(context, settings.format());
     ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
     appender.setContext(context);
     appender.setName("console");
@@ -143,5 +135,25 @@ public final class AgentMain implements Callable<Integer> {
     root.detachAndStopAllAppenders();
     root.addAppender(appender);
     root.setLevel(Level.toLevel(settings.level(), Level.INFO));
+  }
+
+  /**
+   * The started encoder for {@code format} ({@code json}: one JSON object per line, with the
+   * key=value fields as a list; otherwise text with the fields after the message). Separate
+   * from {@link #configureLogging} so the format can be checked without touching the
+   * process-wide logging setup.
+   */
+  static Encoder<ILoggingEvent> encoder(LoggerContext context, String format) {
+    if (format.equals("json")) {
+      JsonEncoder json = new JsonEncoder();
+      json.setContext(context);
+      json.start();
+      return json;
+    }
+    PatternLayoutEncoder text = new PatternLayoutEncoder();
+    text.setContext(context);
+    text.setPattern(TEXT_PATTERN);
+    text.start();
+    return text;
   }
 }

@@ -1,5 +1,6 @@
 package dev.athenzsvid.agent;
 
+import dev.athenzsvid.agent.attestation.ProcessInspector;
 import dev.athenzsvid.agent.config.AgentConfig;
 import dev.athenzsvid.client.tls.LocalCa;
 import dev.athenzsvid.proto.workload.SpiffeWorkloadAPIGrpc;
@@ -58,10 +59,28 @@ public final class AgentFixture implements AutoCloseable {
   }
 
   public AgentFixture(Path dir, String workloads) throws Exception {
+    this(dir, workloads, "", null);
+  }
+
+  /**
+   * @param extraYaml more top-level settings appended to the config (metrics, for example)
+   * @param inspector the process table, or null for the real one
+   */
+  public AgentFixture(Path dir, String workloads, String extraYaml, ProcessInspector inspector)
+      throws Exception {
     this.dir = dir;
-    AgentConfig config = AgentConfig.parse(configYaml(dir, workloads), dir);
-    this.agent = WorkloadAgent.builder(config).upstream(upstream).clock(clock).start();
-    this.channel = NettyChannelBuilder
+    AgentConfig config = AgentConfig.parse(configYaml(dir, workloads) + extraYaml, dir);
+    WorkloadAgent.Builder builder = WorkloadAgent.builder(config).upstream(upstream).clock(clock);
+    if (inspector != null) {
+      builder.processInspector(inspector);
+    }
+    this.agent = builder.start();
+    this.channel = newChannel();
+  }
+
+  /** A channel of its own to the agent: its first call opens a new connection. */
+  public ManagedChannel newChannel() {
+    return NettyChannelBuilder
         .forAddress(new DomainSocketAddress(agent.socket().toString()))
         .eventLoopGroup(group)
         .channelType(EpollDomainSocketChannel.class)

@@ -46,6 +46,29 @@ public final class FakeUpstream implements Upstream {
   private final AtomicInteger tokenCalls = new AtomicInteger();
   private final AtomicInteger jwksCalls = new AtomicInteger();
   private final List<TokenRequest> requests = new CopyOnWriteArrayList<>();
+  private volatile Gate tokenGate;
+
+  /**
+   * Holds token requests at a gate: {@link #entered} opens when the first one arrives, and
+   * every held request carries on after {@link #release}.
+   */
+  public static final class Gate {
+    public final CountDownLatch entered = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    public void release() {
+      released.countDown();
+    }
+
+    void pass() {
+      entered.countDown();
+      try {
+        released.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 
   public FakeUpstream(Clock clock) {
     this.clock = clock;
@@ -68,6 +91,13 @@ public final class FakeUpstream implements Upstream {
       this.mode = value;
       stall.countDown();
     }
+  }
+
+  /** Holds every later token request until the returned gate is released. */
+  public Gate holdTokens() {
+    Gate gate = new Gate();
+    tokenGate = gate;
+    return gate;
   }
 
   public void firstAudienceOnly(boolean value) {
@@ -98,6 +128,10 @@ public final class FakeUpstream implements Upstream {
   public String fetchToken(TokenRequest request) throws UpstreamException {
     tokenCalls.incrementAndGet();
     requests.add(request);
+    Gate gate = tokenGate;
+    if (gate != null) {
+      gate.pass();
+    }
     failIfAsked();
     List<String> audiences = firstAudienceOnly
         ? request.audiences().subList(0, 1) : request.audiences();

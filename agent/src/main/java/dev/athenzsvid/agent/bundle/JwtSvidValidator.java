@@ -25,12 +25,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Validates JWT-SVIDs as DESIGN.md section 2 says: an allowed algorithm, an allowed
  * {@code typ}, a {@code kid} found in the bundle of the trust domain of {@code sub} (never by
  * kid alone), a good signature, {@code exp} present, {@code exp}/{@code nbf}/{@code iat}
- * within {@link #LEEWAY}, and {@code aud} containing the expected value. Thread-safe.
+ * within {@link #LEEWAY}, and {@code aud} containing the expected value.
+ *
+ * <p>A token whose signature and times checked out is remembered until it expires (at most
+ * {@link #MAX_REMEMBERED} tokens), so validating it again costs no signature check: its
+ * expiry, its audience and the presence of its key in the current bundle are still checked on
+ * every call, so a key that leaves the bundle takes its tokens with it. Thread-safe: the
+ * remembered tokens live in a concurrent map.
  */
 public final class JwtSvidValidator {
   /** Clock skew tolerated for {@code exp}, {@code nbf} and {@code iat}. */
@@ -67,8 +74,16 @@ public final class JwtSvidValidator {
     }
   }
 
+  /** The most tokens whose verification is remembered. */
+  public static final int MAX_REMEMBERED = 10_000;
+
+  /** A token that passed every check but the audience, with what it was checked against. */
+  private record Verified(String trustDomainId, String kid, JWK key, Instant expiry,
+      List<String> audiences, Validated result) {}
+
   private final BundleSource bundles;
   private final Clock clock;
+  private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
 
   public JwtSvidValidator(BundleSource bundles, Clock clock) {
     this.bundles = requireNonNull(bundles, "bundles");
@@ -79,6 +94,58 @@ public final class JwtSvidValidator {
   public Validated validate(String token, String audience) throws InvalidTokenException {
     requireNonNull(token, "token");
     requireNonNull(audience, "audience");
+    Verified known = verified.get(token);
+    if (known != null && stillTrusted(token, known)) {
+      return checkAudience(known.audiences(), audience, known.result());
+    }
+    Verified checked = verify(token);
+    remember(token, checked);
+    return checkAudience(checked.audiences(), audience, checked.result());
+  }
+
+  /** The number of tokens whose verification is remembered. */
+  public int rememberedCount() {
+    return verified.size();
+  }
+
+  /**
+   * True when a remembered token may be answered without a signature check: not expired, and
+   * its key is still the one the bundle has under that kid. Forgets it otherwise.
+   */
+  private boolean stillTrusted(String token, Verified known) throws InvalidTokenException {
+    if (!clock.instant().isBefore(known.expiry().plus(LEEWAY))) {
+      verified.remove(token);
+      throw new InvalidTokenException(EXPIRED);
+    }
+    Optional<JWK> current = bundles.bundle(known.trustDomainId())
+        .flatMap(bundle -> bundle.key(known.kid()));
+    if (current.isPresent() && current.get().equals(known.key())) {
+      return true;
+    }
+    verified.remove(token);
+    return false;
+  }
+
+  private void remember(String token, Verified checked) {
+    if (verified.size() >= MAX_REMEMBERED) {
+      Instant now = clock.instant();
+      verified.values().removeIf(v -> !now.isBefore(v.expiry().plus(LEEWAY)));
+    }
+    if (verified.size() < MAX_REMEMBERED) {
+      verified.put(token, checked);
+    }
+  }
+
+  private static Validated checkAudience(List<String> audiences, String audience,
+      Validated result) throws InvalidTokenException {
+    if (!audiences.contains(audience)) {
+      throw new InvalidTokenException(WRONG_AUDIENCE + " " + audience);
+    }
+    return result;
+  }
+
+  /** Every check but the audience, signature included. */
+  private Verified verify(String token) throws InvalidTokenException {
     SignedJWT jwt;
     JWTClaimsSet claims;
     try {
@@ -101,18 +168,17 @@ public final class JwtSvidValidator {
     }
     SpiffeId subject = subject(claims);
     JWK key = key(subject.trustDomainId(), kid);
-    verify(jwt, key);
+    verifySignature(jwt, key);
     checkTimes(claims);
     List<String> audiences = claims.getAudience();
     if (audiences == null || audiences.isEmpty()) {
       throw new InvalidTokenException(MISSING_AUDIENCE);
     }
-    if (!audiences.contains(audience)) {
-      throw new InvalidTokenException(WRONG_AUDIENCE + " " + audience);
-    }
     Map<String, Object> values = new LinkedHashMap<>(claims.toJSONObject());
     values.put("aud", List.copyOf(audiences));
-    return new Validated(subject, values);
+    return new Verified(subject.trustDomainId(), kid, key,
+        claims.getExpirationTime().toInstant(), List.copyOf(audiences),
+        new Validated(subject, values));
   }
 
   private static SpiffeId subject(JWTClaimsSet claims) throws InvalidTokenException {
@@ -139,7 +205,7 @@ public final class JwtSvidValidator {
     return key.orElseThrow(() -> new InvalidTokenException(UNKNOWN_KID + " " + kid));
   }
 
-  private static void verify(SignedJWT jwt, JWK key) throws InvalidTokenException {
+  private static void verifySignature(SignedJWT jwt, JWK key) throws InvalidTokenException {
     JWSAlgorithm algorithm = jwt.getHeader().getAlgorithm();
     boolean ok;
     try {

@@ -3,6 +3,7 @@ package dev.athenzsvid.agent.workloadapi;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import dev.athenzsvid.agent.attestation.Caller;
 import dev.athenzsvid.agent.bundle.BundleManager;
 import dev.athenzsvid.agent.bundle.JwtBundle;
 import dev.athenzsvid.agent.metrics.AgentMetrics;
@@ -12,25 +13,58 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * FetchJWTBundles streams: the current bundle at once, then a full message whenever the
  * bundle changes. The server never completes a stream with OK; {@link #closeAll()} ends open
  * streams with UNAVAILABLE at shutdown so clients reconnect to the next agent. Thread-safe;
  * each stream's sends are serialised on the stream.
+ *
+ * <p>Who may open a stream: the SPIRE agent by default answers bundles only to callers that
+ * have an identity (its {@code allow_unauthenticated_verifiers} lifts that). The policy is a
+ * predicate over the attested caller so the caller-to-identity mapping stays in one place.
  */
 public final class BundleStreams {
+  private static final Logger log = LoggerFactory.getLogger(BundleStreams.class);
+
   private final BundleManager bundles;
   private final AgentMetrics metrics;
+  private final Predicate<Caller> mayVerify;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
+  /** Streams for any attested caller, identity or not. */
   public BundleStreams(BundleManager bundles, AgentMetrics metrics) {
-    this.bundles = requireNonNull(bundles, "bundles");
-    this.metrics = requireNonNull(metrics, "metrics");
+    // TODO(#4): the agent should pass the identity check here, as SPIRE does by default.
+    this(bundles, metrics, caller -> true);
   }
 
-  /** Starts a stream on {@code observer}; fails it with UNAVAILABLE if there is no bundle. */
-  public void open(ServerCallStreamObserver<JWTBundlesResponse> observer) {
+  /**
+   * @param mayVerify whether an attested caller may receive bundles; false answers
+   *     PERMISSION_DENIED
+   */
+  public BundleStreams(BundleManager bundles, AgentMetrics metrics,
+      Predicate<Caller> mayVerify) {
+    this.bundles = requireNonNull(bundles, "bundles");
+    this.metrics = requireNonNull(metrics, "metrics");
+    this.mayVerify = requireNonNull(mayVerify, "mayVerify");
+  }
+
+  /**
+   * Starts a stream for {@code caller} on {@code observer}; fails it with PERMISSION_DENIED if
+   * the caller may not have bundles, with UNAVAILABLE if there is no bundle.
+   */
+  public void open(ServerCallStreamObserver<JWTBundlesResponse> observer, Caller caller) {
+    requireNonNull(caller, "caller");
+    if (!mayVerify.test(caller)) {
+      log.atDebug().addKeyValue("pid", caller.pid()).addKeyValue("uid", caller.uid())
+          .log("bundles refused to caller without identity");
+      observer.onError(Status.PERMISSION_DENIED.withDescription(StatusMessages.NO_IDENTITY)
+          .asException());
+      return;
+    }
     JwtBundle first;
     try {
       first = bundles.currentOrFetch();

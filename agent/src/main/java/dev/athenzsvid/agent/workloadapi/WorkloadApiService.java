@@ -2,6 +2,7 @@ package dev.athenzsvid.agent.workloadapi;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.athenzsvid.agent.attestation.Caller;
 import dev.athenzsvid.proto.workload.JWTBundlesRequest;
 import dev.athenzsvid.proto.workload.JWTBundlesResponse;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
@@ -26,6 +27,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The SPIFFE Workload API over gRPC. Only translates between gRPC and the handlers; the
  * security header, attestation and metrics are interceptors. X.509 RPCs answer UNIMPLEMENTED.
+ *
+ * <p>As in the SPIRE agent, every JWT RPC attests its caller: a caller that has exited or
+ * whose pid was reused is refused on bundles and validation too, not only on FetchJWTSVID.
+ * Well-formed input is checked first, so bad requests cost no process-table reads.
  * Thread-safe.
  */
 public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
@@ -70,13 +75,25 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
   @Override
   public void fetchJWTBundles(JWTBundlesRequest request,
       StreamObserver<JWTBundlesResponse> responseObserver) {
-    bundleStreams.open((ServerCallStreamObserver<JWTBundlesResponse>) responseObserver);
+    Caller caller;
+    try {
+      caller = JwtSvidHandler.attest(CallerInterceptor.CALLER.get());
+    } catch (StatusException e) {
+      responseObserver.onError(e);
+      return;
+    }
+    bundleStreams.open((ServerCallStreamObserver<JWTBundlesResponse>) responseObserver, caller);
   }
 
   @Override
   public void validateJWTSVID(ValidateJWTSVIDRequest request,
       StreamObserver<ValidateJWTSVIDResponse> responseObserver) {
     try {
+      // The handler reports missing fields itself; a request that has both is attested
+      // before validation may ask the server for a newer bundle on the caller's behalf.
+      if (!request.getAudience().isEmpty() && !request.getSvid().isEmpty()) {
+        JwtSvidHandler.attest(CallerInterceptor.CALLER.get());
+      }
       responseObserver.onNext(validator.validate(request));
       responseObserver.onCompleted();
     } catch (StatusException e) {

@@ -1,0 +1,144 @@
+package dev.athenzsvid.agent.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.athenzsvid.agent.FakeClock;
+import dev.athenzsvid.client.tls.LocalCa;
+import dev.athenzsvid.client.tls.TlsContexts;
+import dev.athenzsvid.client.zts.ZtsClient;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's side of mTLS against a real HTTPS server: the certificate it presents, its
+ * rotation on disk, and how {@link ZtsUpstream} reports each kind of answer.
+ */
+class ZtsUpstreamHttpsTest {
+  private static final Duration CHECK_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration TIMEOUT = Duration.ofMillis(500);
+  private static final TokenRequest REQUEST = new TokenRequest("athenz.demo", "api",
+      "sys.auth.rbac", "host-1", List.of("aud"), "00ff",
+      "spiffe://athenz.io/ns/default/sa/athenz.demo.api");
+
+  @TempDir
+  Path dir;
+
+  private final FakeClock clock = new FakeClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private LocalCa ca;
+  private FakeZtsHttpsServer zts;
+  private Path keyFile;
+  private Path certFile;
+
+  @BeforeEach
+  void start() throws Exception {
+    ca = LocalCa.create("test-ca", Duration.ofDays(1));
+    ca.writeCertificate(dir.resolve("ca.crt"));
+    keyFile = dir.resolve("agent.key");
+    certFile = dir.resolve("agent.crt");
+    ca.issue("athenz.demo.agent", List.of(), Duration.ofDays(1)).write(keyFile, certFile);
+    zts = new FakeZtsHttpsServer(ca, dir);
+  }
+
+  @AfterEach
+  void stop() {
+    zts.close();
+  }
+
+  private ReloadingKeyManager keyManager() throws Exception {
+    return new ReloadingKeyManager(keyFile, certFile, CHECK_INTERVAL, clock);
+  }
+
+  private ZtsUpstream upstream(URI url, KeyManager keys) throws Exception {
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(new KeyManager[] {keys}, TlsContexts.trustManagers(dir.resolve("ca.crt")), null);
+    return new ZtsUpstream(new ZtsClient(url, tls, TIMEOUT));
+  }
+
+  @Test
+  void fetchToken_created_returnsServiceToken() throws Exception {
+    ZtsUpstream upstream = upstream(zts.baseUrl(), keyManager());
+    assertEquals(FakeZtsHttpsServer.TOKEN, upstream.fetchToken(REQUEST));
+    assertEquals(FakeZtsHttpsServer.JWKS, upstream.fetchJwks());
+    assertEquals(List.of("athenz.demo.agent", "athenz.demo.agent"), zts.clientNames());
+  }
+
+  @Test
+  void fetchToken_forbidden_refusedWithServerMessage() throws Exception {
+    zts.answer(FakeZtsHttpsServer.Answer.REFUSE);
+    UpstreamException e = assertThrows(UpstreamException.class,
+        () -> upstream(zts.baseUrl(), keyManager()).fetchToken(REQUEST));
+    assertTrue(e.refused());
+    assertEquals(403, e.httpStatus());
+    assertEquals(FakeZtsHttpsServer.REFUSAL, e.getMessage());
+  }
+
+  @Test
+  void fetchToken_connectionRefused_unavailableNotRefused() throws Exception {
+    int closedPort;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    URI nobody = URI.create("https://127.0.0.1:" + closedPort + "/zts/v1");
+    UpstreamException e = assertThrows(UpstreamException.class,
+        () -> upstream(nobody, keyManager()).fetchToken(REQUEST));
+    assertFalse(e.refused());
+    assertEquals(0, e.httpStatus());
+    assertTrue(e.getMessage().startsWith("cannot reach ZTS"), e.getMessage());
+  }
+
+  @Test
+  void fetchToken_serverStalls_failsWithinTimeout() throws Exception {
+    zts.answer(FakeZtsHttpsServer.Answer.STALL);
+    ZtsUpstream upstream = upstream(zts.baseUrl(), keyManager());
+    long start = System.nanoTime();
+    UpstreamException e = assertThrows(UpstreamException.class,
+        () -> upstream.fetchToken(REQUEST));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertFalse(e.refused());
+    assertEquals("ZTS did not answer within " + TIMEOUT.toMillis() + " ms", e.getMessage());
+    assertTrue(took.compareTo(TIMEOUT.multipliedBy(4)) < 0, "took " + took);
+  }
+
+  @Test
+  void fetchToken_filesRotated_newConnectionsPresentNewCertificate() throws Exception {
+    ReloadingKeyManager keys = keyManager();
+    ZtsUpstream upstream = upstream(zts.baseUrl(), keys);
+    upstream.fetchToken(REQUEST);
+
+    ca.issue("athenz.demo.rotated", List.of(), Duration.ofDays(1)).write(keyFile, certFile);
+    upstream.fetchToken(REQUEST);
+    clock.advance(CHECK_INTERVAL);
+    upstream.fetchToken(REQUEST);
+
+    assertEquals(List.of("athenz.demo.agent", "athenz.demo.agent", "athenz.demo.rotated"),
+        zts.clientNames());
+    assertEquals("CN=athenz.demo.rotated",
+        keys.currentCertificate().getSubjectX500Principal().getName());
+  }
+
+  @Test
+  void currentCertificate_halfWrittenRotation_keepsPreviousPair() throws Exception {
+    ReloadingKeyManager keys = keyManager();
+    LocalCa other = LocalCa.create("other-ca", Duration.ofDays(1));
+    other.issue("athenz.demo.rotated", List.of(), Duration.ofDays(1))
+        .write(dir.resolve("unused.key"), certFile);
+    java.nio.file.Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\ntruncated");
+    clock.advance(CHECK_INTERVAL);
+    assertEquals("CN=athenz.demo.agent",
+        keys.currentCertificate().getSubjectX500Principal().getName());
+  }
+}
