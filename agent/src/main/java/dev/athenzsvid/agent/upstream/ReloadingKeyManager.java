@@ -16,9 +16,16 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Enumeration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
 import org.slf4j.Logger;
@@ -30,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * without a restart. The files are checked at most once per {@code checkInterval}. A pair that
  * cannot be read (a half-written rotation, a key that does not match) is logged and the
  * previous one kept. Thread-safe: the current pair is swapped as one immutable value.
+ *
+ * <p>A TLS client resumes earlier sessions without presenting its certificate again, so the
+ * server would keep seeing the old identity after a rotation. Contexts made by
+ * {@link #clientContext} have their cached sessions dropped whenever the pair is reloaded;
+ * a context built elsewhere around this key manager does not.
  */
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
   private static final Logger log = LoggerFactory.getLogger(ReloadingKeyManager.class);
@@ -42,6 +54,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
   private final Duration checkInterval;
   private final Clock clock;
   private final Object lock = new Object();
+  private final List<SSLSessionContext> sessionContexts = new CopyOnWriteArrayList<>();
   /** The pair in use; replaced under {@link #lock}, read without it. */
   private volatile Loaded current;
 
@@ -53,6 +66,30 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     this.checkInterval = requireNonNull(checkInterval, "checkInterval");
     this.clock = requireNonNull(clock, "clock");
     this.current = load();
+  }
+
+  /**
+   * A TLS client context that presents this key manager's pair and trusts {@code trust}. It
+   * checks the files before each new connection (at most once per check interval) and forgets
+   * its resumable sessions whenever the pair is reloaded, so the next handshake is a full one
+   * with the new certificate.
+   */
+  public SSLContext clientContext(TrustManager[] trust) throws GeneralSecurityException {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new KeyManager[] {this}, trust, null);
+    sessionContexts.add(context.getClientSessionContext());
+    return new CheckingSslContext(context, this::delegate);
+  }
+
+  private void forgetSessions() {
+    for (SSLSessionContext sessions : sessionContexts) {
+      for (Enumeration<byte[]> ids = sessions.getIds(); ids.hasMoreElements(); ) {
+        SSLSession session = sessions.getSession(ids.nextElement());
+        if (session != null) {
+          session.invalidate();
+        }
+      }
+    }
   }
 
   private Loaded load() throws IOException, GeneralSecurityException {
@@ -94,6 +131,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
             || Files.size(certFile) != loaded.certSize();
         if (changed) {
           current = load();
+          forgetSessions();
           log.atInfo().addKeyValue("certFile", certFile)
               .log("reloaded agent certificate and key");
         } else {

@@ -12,6 +12,7 @@ import dev.athenzsvid.client.zts.ZtsClient;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,9 +63,8 @@ class ZtsUpstreamHttpsTest {
     return new ReloadingKeyManager(keyFile, certFile, CHECK_INTERVAL, clock);
   }
 
-  private ZtsUpstream upstream(URI url, KeyManager keys) throws Exception {
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(new KeyManager[] {keys}, TlsContexts.trustManagers(dir.resolve("ca.crt")), null);
+  private ZtsUpstream upstream(URI url, ReloadingKeyManager keys) throws Exception {
+    SSLContext tls = keys.clientContext(TlsContexts.trustManagers(dir.resolve("ca.crt")));
     return new ZtsUpstream(new ZtsClient(url, tls, TIMEOUT));
   }
 
@@ -131,12 +131,28 @@ class ZtsUpstreamHttpsTest {
   }
 
   @Test
+  void fetchToken_filesRotatedContextBuiltElsewhere_resumedSessionKeepsOldCertificate()
+      throws Exception {
+    // Why the agent must build its context through clientContext: a context made around the
+    // key manager by hand resumes the old session, and the server sees the old identity.
+    ReloadingKeyManager keys = keyManager();
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(new KeyManager[] {keys}, TlsContexts.trustManagers(dir.resolve("ca.crt")), null);
+    ZtsUpstream upstream = new ZtsUpstream(new ZtsClient(zts.baseUrl(), tls, TIMEOUT));
+    upstream.fetchToken(REQUEST);
+    ca.issue("athenz.demo.rotated", List.of(), Duration.ofDays(1)).write(keyFile, certFile);
+    clock.advance(CHECK_INTERVAL);
+    upstream.fetchToken(REQUEST);
+    assertEquals(List.of("athenz.demo.agent", "athenz.demo.agent"), zts.clientNames());
+  }
+
+  @Test
   void currentCertificate_halfWrittenRotation_keepsPreviousPair() throws Exception {
     ReloadingKeyManager keys = keyManager();
     LocalCa other = LocalCa.create("other-ca", Duration.ofDays(1));
     other.issue("athenz.demo.rotated", List.of(), Duration.ofDays(1))
         .write(dir.resolve("unused.key"), certFile);
-    java.nio.file.Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\ntruncated");
+    Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\ntruncated");
     clock.advance(CHECK_INTERVAL);
     assertEquals("CN=athenz.demo.agent",
         keys.currentCertificate().getSubjectX500Principal().getName());

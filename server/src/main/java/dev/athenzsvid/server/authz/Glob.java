@@ -1,5 +1,7 @@
 package dev.athenzsvid.server.authz;
 
+import java.util.function.Predicate;
+
 /**
  * Athenz's pattern matching: {@code *} matches any run of characters (dots and colons
  * included), {@code ?} exactly one, everything else itself; the pattern must cover the whole
@@ -7,6 +9,34 @@ package dev.athenzsvid.server.authz;
  */
 public final class Glob {
   private Glob() {}
+
+  /** True when {@code text} holds a {@code *} or {@code ?}, so it is not a plain name. */
+  public static boolean isPattern(String text) {
+    return text.indexOf('*') >= 0 || text.indexOf('?') >= 0;
+  }
+
+  /**
+   * The pattern as a reusable matcher with the same answers as {@link #matches}. The shapes
+   * that dominate real policies (a plain name, {@code *}, {@code prefix*}, {@code *suffix})
+   * become a single string comparison instead of a walk over the pattern.
+   */
+  public static Predicate<String> compile(String pattern) {
+    if (!isPattern(pattern)) {
+      return pattern::equals;
+    }
+    String inner = pattern.substring(0, pattern.length() - 1);
+    if (pattern.equals("*")) {
+      return text -> true;
+    }
+    if (pattern.endsWith("*") && !isPattern(inner)) {
+      return text -> text.startsWith(inner);
+    }
+    String tail = pattern.substring(1);
+    if (pattern.startsWith("*") && !isPattern(tail)) {
+      return text -> text.endsWith(tail);
+    }
+    return text -> matches(pattern, text);
+  }
 
   /** True when {@code pattern} matches all of {@code text}. */
   public static boolean matches(String pattern, String text) {

@@ -5,9 +5,10 @@ import static java.util.Objects.requireNonNull;
 import dev.athenzsvid.server.domain.Domain;
 import dev.athenzsvid.server.domain.DomainStore;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Evaluates Athenz policies over the current domain data.
@@ -16,11 +17,20 @@ import java.util.Optional;
  * its action and resource patterns match and the principal is a valid member of a role of
  * that domain whose name matches the assertion's role pattern. Any matching DENY wins; else a
  * matching ALLOW allows; else the answer is deny. Actions, resources and names compare in
- * lower case. Thread-safe: it keeps no state beyond the store and the clock.
+ * lower case.
+ *
+ * <p>Each domain is evaluated through a {@link PolicyIndex}, so a check costs about as much as
+ * the assertions that could match it rather than every assertion of the domain. The index is
+ * built once per loaded version of a domain (recognized by identity, as the store swaps in new
+ * objects on reload), by the first check that needs it; concurrent first checks of one domain
+ * build it once. Thread-safe.
  */
 public final class PolicyEngine implements Authorizer {
   private final DomainStore domains;
   private final Clock clock;
+
+  /** The index of the last seen version of each domain, by domain name. */
+  private final ConcurrentMap<String, PolicyIndex> indexes = new ConcurrentHashMap<>();
 
   public PolicyEngine(DomainStore domains, Clock clock) {
     this.domains = requireNonNull(domains, "domains");
@@ -36,64 +46,25 @@ public final class PolicyEngine implements Authorizer {
     if (colon <= 0) {
       return Decision.deny(Decision.BAD_RESOURCE);
     }
-    Optional<Domain> found = domains.domain(where.substring(0, colon));
+    String name = where.substring(0, colon);
+    Optional<Domain> found = domains.domain(name);
     if (found.isEmpty()) {
+      indexes.remove(name); // the domain was deleted; do not keep its index alive
       return Decision.deny(Decision.UNKNOWN_DOMAIN);
     }
     Domain domain = found.get();
     if (!domain.enabled()) {
       return Decision.deny(Decision.DISABLED_DOMAIN);
     }
-    Instant now = clock.instant();
-    boolean allowed = false;
-    for (Domain.Policy policy : domain.policies()) {
-      if (!policy.active()) {
-        continue;
-      }
-      for (Domain.Assertion assertion : policy.assertions()) {
-        if (assertion.effect() == Domain.Effect.ALLOW && allowed) {
-          continue; // an ALLOW already matched; only a DENY can change the answer now
-        }
-        if (Glob.matches(assertion.action(), what) && Glob.matches(assertion.resource(), where)
-            && inMatchingRole(domain, assertion.role(), who, now)) {
-          if (assertion.effect() == Domain.Effect.DENY) {
-            return Decision.deny(Decision.DENIED);
-          }
-          allowed = true;
-        }
-      }
-    }
-    return allowed ? Decision.allow() : Decision.deny(Decision.NO_MATCH);
+    return index(domain).check(who, what, where, clock.instant());
   }
 
-  private static boolean inMatchingRole(Domain domain, String rolePattern, String principal,
-      Instant now) {
-    if (rolePattern.indexOf('*') < 0 && rolePattern.indexOf('?') < 0) {
-      Domain.Role role = domain.roles().get(rolePattern);
-      return role != null && isMember(role, principal, now);
+  private PolicyIndex index(Domain domain) {
+    PolicyIndex index = indexes.get(domain.name());
+    if (index != null && index.domain() == domain) {
+      return index;
     }
-    for (Domain.Role role : domain.roles().values()) {
-      if (Glob.matches(rolePattern, role.name()) && isMember(role, principal, now)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isMember(Domain.Role role, String principal, Instant now) {
-    for (Domain.Member member : role.members()) {
-      if (member.isValidAt(now) && memberMatches(member.name(), principal)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean memberMatches(String member, String principal) {
-    if (member.equals(principal) || member.equals("*")) {
-      return true;
-    }
-    return member.endsWith("*")
-        && principal.startsWith(member.substring(0, member.length() - 1));
+    return indexes.compute(domain.name(), (name, current) ->
+        current != null && current.domain() == domain ? current : PolicyIndex.build(domain));
   }
 }

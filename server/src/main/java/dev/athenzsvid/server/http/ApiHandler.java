@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
@@ -64,13 +65,13 @@ public final class ApiHandler extends Handler.Abstract {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final InstanceService instances;
-  private final KeySet keys;
+  private final Supplier<KeySet> keys;
   private final String issuer;
   private final ServerMetrics metrics;
   private final BooleanSupplier ready;
   private final Clock clock;
 
-  public ApiHandler(InstanceService instances, KeySet keys, String issuer,
+  public ApiHandler(InstanceService instances, Supplier<KeySet> keys, String issuer,
       ServerMetrics metrics, BooleanSupplier ready, Clock clock) {
     this.instances = requireNonNull(instances, "instances");
     this.keys = requireNonNull(keys, "keys");
@@ -117,7 +118,7 @@ public final class ApiHandler extends Handler.Abstract {
     }
     return switch (endpoint) {
       case INSTANCE -> register(request);
-      case KEYS -> json(200, Map.of("keys", keys.jwks(rfc(request), clock.instant())));
+      case KEYS -> json(200, Map.of("keys", keys.get().jwks(rfc(request), clock.instant())));
       case OPENID -> json(200, openIdConfiguration());
       case STATUS -> {
         if (!ready.getAsBoolean()) {
@@ -162,7 +163,7 @@ public final class ApiHandler extends Handler.Abstract {
     config.put("jwks_uri", issuer + "/oauth2/keys?rfc=true");
     config.put("response_types_supported", List.of("id_token"));
     config.put("subject_types_supported", List.of("public"));
-    config.put("id_token_signing_alg_values_supported", keys.algorithms(clock.instant()));
+    config.put("id_token_signing_alg_values_supported", keys.get().algorithms(clock.instant()));
     return config;
   }
 

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +77,7 @@ public final class InstanceService {
   private final DomainStore domains;
   private final Authorizer authorizer;
   private final ProviderRegistry providers;
-  private final KeySet keys;
+  private final Supplier<KeySet> keys;
   private final ServerConfig.Tokens tokens;
   private final AuditLog audit;
   private final Clock clock;
@@ -85,7 +86,7 @@ public final class InstanceService {
   public record Registration(InstanceIdentity identity, String location) {}
 
   public InstanceService(DomainStore domains, Authorizer authorizer, ProviderRegistry providers,
-      KeySet keys, ServerConfig.Tokens tokens, AuditLog audit, Clock clock) {
+      Supplier<KeySet> keys, ServerConfig.Tokens tokens, AuditLog audit, Clock clock) {
     this.domains = requireNonNull(domains, "domains");
     this.authorizer = requireNonNull(authorizer, "authorizer");
     this.providers = requireNonNull(providers, "providers");
@@ -179,7 +180,7 @@ public final class InstanceService {
     }
 
     Instant now = clock.instant();
-    SigningKey key = keys.signingKey(keyType, now).orElseThrow(() -> {
+    SigningKey key = keys.get().signingKey(keyType, now).orElseThrow(() -> {
       log.error("no usable signing key type={}", keyType);
       return new RequestException(500, NO_SIGNING_KEY);
     });

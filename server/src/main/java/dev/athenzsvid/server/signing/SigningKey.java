@@ -63,6 +63,30 @@ public final class SigningKey {
     }
   }
 
+  private SigningKey(SigningKey from, boolean active, Instant notAfter) {
+    this.kid = from.kid;
+    this.type = from.type;
+    this.publicKey = from.publicKey;
+    this.signer = from.signer;
+    this.active = active;
+    this.notAfter = notAfter;
+  }
+
+  /**
+   * This key, no longer signing and published only until {@code until} (or its own
+   * {@code notAfter}, when that is earlier).
+   */
+  public SigningKey retiredUntil(Instant until) {
+    requireNonNull(until, "until");
+    Instant end = notAfter != null && notAfter.isBefore(until) ? notAfter : until;
+    return new SigningKey(this, false, end);
+  }
+
+  /** True when both hold the same key pair, whatever their ids and states. */
+  public boolean sameKeyAs(SigningKey other) {
+    return publicKey.equals(other.publicKey);
+  }
+
   public String kid() {
     return kid;
   }

@@ -29,4 +29,28 @@ class GlobTest {
   void matches_pattern_wholeStringSemantics(String pattern, String text, boolean expected) {
     assertEquals(expected, Glob.matches(pattern, text));
   }
+
+  @ParameterizedTest(name = "{0} ~ {1} -> {2}")
+  @CsvSource({
+      "*, '', true",
+      "*, a.b:c, true",
+      "abc, abc, true",
+      "abc, abd, false",
+      "'', '', true",
+      "'', a, false",
+      "svc.*, svc., true",
+      "svc.*, svc.a.b, true",
+      "svc.*, svx.a, false",
+      "*.txt, .txt, true",
+      "*.txt, a.txt.gz, false",
+      "a*b, axxb, true",
+      "a?*, a, false",
+      "?*, x, true",
+      "*?, '', false",
+      "a*b*, abxx, true"
+  })
+  void compile_pattern_agreesWithMatches(String pattern, String text, boolean expected) {
+    assertEquals(expected, Glob.compile(pattern).test(text));
+    assertEquals(expected, Glob.matches(pattern, text));
+  }
 }
