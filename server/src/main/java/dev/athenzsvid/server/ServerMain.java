@@ -6,6 +6,7 @@ import dev.athenzsvid.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -17,7 +18,9 @@ import picocli.CommandLine.Option;
 /**
  * The command line: {@code athenz-svid-server --config FILE [--host H] [--port N]
  * [--domains-dir DIR]}. The only place that reads flags; flags override the file's settings
- * and everything is validated before the server starts. Exit codes: 0 after a clean stop, 2
+ * and everything is validated before the server starts. While it runs, the file's signing
+ * section is re-read on every domain refresh, so signing keys rotate without a restart. Exit
+ * codes: 0 after a clean stop, 2
  * for a bad setting, 1 when the server cannot start.
  */
 @Command(name = "athenz-svid-server", mixinStandardHelpOptions = true,
@@ -54,9 +57,12 @@ public final class ServerMain implements Callable<Integer> {
     }
     PrintWriter err = new PrintWriter(System.err, true);
     CryptoProviders.install();
+    Path file = config.toAbsolutePath();
     TokenServer server;
     try {
-      server = TokenServer.start(ServerConfig.load(config.toAbsolutePath(), overrides));
+      // The signing section is read from the file again on every refresh: keys rotate live.
+      server = TokenServer.start(ServerConfig.load(file, overrides), Clock.systemUTC(),
+          () -> ServerConfig.load(file, overrides).signing());
     } catch (ConfigException e) {
       err.println("config error: " + e.getMessage());
       return 2;

@@ -12,22 +12,20 @@ import dev.athenzsvid.server.http.ServerMetrics;
 import dev.athenzsvid.server.instance.AuditLog;
 import dev.athenzsvid.server.instance.InstanceService;
 import dev.athenzsvid.server.provider.ProviderRegistry;
-import dev.athenzsvid.server.signing.KeyFiles;
-import dev.athenzsvid.server.signing.KeySet;
-import dev.athenzsvid.server.signing.SigningKey;
+import dev.athenzsvid.server.signing.KeyRing;
 import java.io.IOException;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -51,10 +49,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start(ServerConfig)} loads the signing keys (generating the default key on first
  * use), reads the domain directory, builds the configured providers and listens on HTTPS with
- * TLS 1.2 and 1.3, requesting (not requiring) client certificates. The domain directory is
- * re-read every {@code domains.refreshInterval}. {@link #close()} stops accepting
- * connections, lets in-flight requests finish within {@code listen.shutdownTimeout}, then
- * stops. Thread-safe.
+ * TLS 1.2 and 1.3, requesting (not requiring) client certificates. Every
+ * {@code domains.refreshInterval} the domain directory is re-read, and so are the signing
+ * settings and key files (see {@link KeyRing}); {@link #reloadDomains()} and
+ * {@link #reloadKeys()} do the same at once. {@link #close()} stops accepting connections,
+ * lets in-flight requests finish within {@code listen.shutdownTimeout}, then stops.
+ * Thread-safe.
  */
 public final class TokenServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TokenServer.class);
@@ -63,14 +63,16 @@ public final class TokenServer implements AutoCloseable {
   private final Server jetty;
   private final ScheduledExecutorService refresher;
   private final DomainDirectory domains;
+  private final KeyRing keys;
   private final ServerMetrics metrics;
   private final int port;
 
   private TokenServer(Server jetty, ScheduledExecutorService refresher,
-      DomainDirectory domains, ServerMetrics metrics, int port) {
+      DomainDirectory domains, KeyRing keys, ServerMetrics metrics, int port) {
     this.jetty = jetty;
     this.refresher = refresher;
     this.domains = domains;
+    this.keys = keys;
     this.metrics = metrics;
     this.port = port;
   }
@@ -81,21 +83,34 @@ public final class TokenServer implements AutoCloseable {
   }
 
   /**
+   * Starts a server whose signing settings are those of {@code config}; their key files are
+   * still re-read when their content changes.
+   */
+  public static TokenServer start(ServerConfig config, Clock clock)
+      throws ConfigException, IOException {
+    requireNonNull(config, "config");
+    return start(config, clock, config::signing);
+  }
+
+  /**
    * Starts a server; {@code clock} decides token times, key retirement and membership expiry.
+   * {@code signing} is asked for the signing settings at start and on every refresh, so an
+   * operator can add, activate and retire keys without a restart; {@code config.signing()}
+   * is not used. {@link ServerMain} passes one that reads the configuration file again.
    *
    * @throws ConfigException when a setting cannot be used (a key file, the TLS files, a
    *     provider class), naming the setting
    * @throws IOException when the listener cannot start, for example the port is taken
    */
-  public static TokenServer start(ServerConfig config, Clock clock)
+  public static TokenServer start(ServerConfig config, Clock clock, KeyRing.Source signing)
       throws ConfigException, IOException {
     requireNonNull(config, "config");
     requireNonNull(clock, "clock");
-    KeySet keys = loadKeys(config.signing());
+    KeyRing keys = KeyRing.load(signing, config.tokens().maxExpiry(), clock);
     SSLContext tls = tls(config.tls());
 
     DomainDirectory domains = new DomainDirectory(config.domains().dir());
-    ServerMetrics metrics = new ServerMetrics(() -> keys.jwks(true, clock.instant()).size(),
+    ServerMetrics metrics = new ServerMetrics(() -> keys.get().jwks(true, clock.instant()).size(),
         domains::size);
     metrics.domainErrors(domains.reload().errors().size());
 
@@ -121,12 +136,12 @@ public final class TokenServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
-    TokenServer server = new TokenServer(jetty, refresher, domains, metrics, port);
+    TokenServer server = new TokenServer(jetty, refresher, domains, keys, metrics, port);
     long every = config.domains().refreshInterval().toMillis();
     refresher.scheduleWithFixedDelay(server::refreshQuietly, every, every,
         TimeUnit.MILLISECONDS);
     log.info("listening on https://{}:{} keys={} domains={} providers={}",
-        config.listen().host(), port, keys.keys().size(), domains.size(),
+        config.listen().host(), port, keys.get().keys().size(), domains.size(),
         config.providers().size());
     return server;
   }
@@ -148,11 +163,29 @@ public final class TokenServer implements AutoCloseable {
     return result;
   }
 
-  /** Stops gracefully: in-flight requests finish within the configured shutdown timeout. */
+  /**
+   * Reads the signing settings and key files again, as the periodic refresh does. Keys that
+   * cannot be used are reported and the last good keys stay in force.
+   */
+  public KeyRing.ReloadResult reloadKeys() {
+    return keys.reload();
+  }
+
+  /**
+   * Stops gracefully. The listening socket is closed first, so new connections are refused at
+   * once; requests already received then finish within {@code listen.shutdownTimeout}; only
+   * then does the server stop. Returns when stopped.
+   */
   @Override
   public void close() {
     log.info("shutting down port={}", port);
     refresher.shutdownNow();
+    for (Connector connector : jetty.getConnectors()) {
+      if (connector instanceof NetworkConnector network) {
+        network.close();
+      }
+    }
+    log.info("listener closed, draining requests port={}", port);
     stopQuietly(jetty);
     log.info("stopped port={}", port);
   }
@@ -160,30 +193,10 @@ public final class TokenServer implements AutoCloseable {
   private void refreshQuietly() {
     try {
       reloadDomains();
+      reloadKeys();
     } catch (RuntimeException e) {
-      log.error("domain refresh failed", e);
+      log.error("refresh failed", e);
     }
-  }
-
-  // TODO(#3): signing keys are read at start only; rotating in a new key needs a restart.
-  private static KeySet loadKeys(ServerConfig.Signing signing) throws ConfigException {
-    List<SigningKey> keys = new ArrayList<>();
-    if (signing.keys().isEmpty()) {
-      try {
-        keys.add(KeyFiles.loadOrGenerate(signing.generatedKeyDir()));
-      } catch (IOException e) {
-        throw new ConfigException("signing.generatedKeyDir", e.getMessage());
-      }
-    }
-    for (int i = 0; i < signing.keys().size(); i++) {
-      ServerConfig.SigningKeyConfig key = signing.keys().get(i);
-      try {
-        keys.add(KeyFiles.load(key.file(), key.kid(), key.active(), key.notAfter()));
-      } catch (IOException e) {
-        throw new ConfigException("signing.keys[" + i + "].file", e.getMessage());
-      }
-    }
-    return new KeySet(keys);
   }
 
   private static SSLContext tls(ServerConfig.Tls tls) throws ConfigException {

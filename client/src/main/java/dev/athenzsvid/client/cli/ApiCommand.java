@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
@@ -57,6 +58,27 @@ public final class ApiCommand implements Runnable {
     System.exit(Cli.run(new ApiCommand(), args));
   }
 
+  /**
+   * A command that makes calls to the agent: it takes the common options, connects, runs
+   * {@link #call(WorkloadApiClient, PrintWriter)} and closes the connection.
+   */
+  abstract static class AgentCall implements Callable<Integer> {
+    @Mixin
+    ApiOptions options;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public final Integer call() throws Exception {
+      try (WorkloadApiClient client = options.connect()) {
+        return call(client, spec.commandLine().getOut());
+      }
+    }
+
+    abstract int call(WorkloadApiClient client, PrintWriter out) throws Exception;
+  }
+
   @Command(separator = " ", name = "fetch", mixinStandardHelpOptions = true,
       description = "Fetch JWT-SVIDs or bundles.",
       subcommands = {FetchJwt.class, FetchBundles.class})
@@ -75,10 +97,7 @@ public final class ApiCommand implements Runnable {
       footer = {"", "Example:",
           "  athenz-svid-api fetch jwt -audience https://api.example.com -audience other \\",
           "    -socket unix:///run/athenz-svid/agent.sock -decode"})
-  static final class FetchJwt implements java.util.concurrent.Callable<Integer> {
-    @Mixin
-    private ApiOptions options;
-
+  static final class FetchJwt extends AgentCall {
     @Option(names = "-audience", required = true, paramLabel = "AUDIENCE",
         description = "Audience of the token; repeat for several")
     private List<String> audiences;
@@ -91,73 +110,58 @@ public final class ApiCommand implements Runnable {
         description = "Also print each token's decoded header and claims")
     private boolean decode;
 
-    @Spec
-    private CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      try (WorkloadApiClient client = options.connect()) {
-        JWTSVIDResponse svids = client.fetchJwtSvid(audiences, spiffeId);
-        JWTBundlesResponse bundles = client.fetchJwtBundles();
-        if (options.json()) {
-          ObjectNode root = JSON.createObjectNode();
-          ArrayNode list = root.putArray("svids");
-          for (JWTSVID svid : svids.getSvidsList()) {
-            ObjectNode item = list.addObject()
-                .put("spiffe_id", svid.getSpiffeId())
-                .put("svid", svid.getSvid())
-                .put("hint", svid.getHint());
-            if (decode) {
-              item.set("header", JSON.readTree(segment(svid.getSvid(), 0)));
-              item.set("claims", JSON.readTree(segment(svid.getSvid(), 1)));
-            }
-          }
-          root.set("bundles", bundlesJson(bundles));
-          out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-          return 0;
-        }
+    int call(WorkloadApiClient client, PrintWriter out) throws Exception {
+      JWTSVIDResponse svids = client.fetchJwtSvid(audiences, spiffeId);
+      JWTBundlesResponse bundles = client.fetchJwtBundles();
+      if (options.json()) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("svids");
         for (JWTSVID svid : svids.getSvidsList()) {
-          out.println("token(" + svid.getSpiffeId() + "):");
-          out.println("\t" + svid.getSvid());
-          if (!svid.getHint().isEmpty()) {
-            out.println("hint: " + svid.getHint());
-          }
+          ObjectNode item = list.addObject()
+              .put("spiffe_id", svid.getSpiffeId())
+              .put("svid", svid.getSvid())
+              .put("hint", svid.getHint());
           if (decode) {
-            out.println("header:");
-            out.println(indent(pretty(segment(svid.getSvid(), 0))));
-            out.println("claims:");
-            out.println(indent(pretty(segment(svid.getSvid(), 1))));
+            item.set("header", JSON.readTree(segment(svid.getSvid(), 0)));
+            item.set("claims", JSON.readTree(segment(svid.getSvid(), 1)));
           }
         }
-        printBundles(out, bundles);
+        root.set("bundles", bundlesJson(bundles));
+        out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         return 0;
       }
+      for (JWTSVID svid : svids.getSvidsList()) {
+        out.println("token(" + svid.getSpiffeId() + "):");
+        out.println("\t" + svid.getSvid());
+        if (!svid.getHint().isEmpty()) {
+          out.println("hint: " + svid.getHint());
+        }
+        if (decode) {
+          out.println("header:");
+          out.println(indent(pretty(segment(svid.getSvid(), 0))));
+          out.println("claims:");
+          out.println(indent(pretty(segment(svid.getSvid(), 1))));
+        }
+      }
+      printBundles(out, bundles);
+      return 0;
     }
   }
 
   @Command(separator = " ", name = "bundles", mixinStandardHelpOptions = true,
       description = "Fetch the JWT bundles (the signing keys of each trust domain).")
-  static final class FetchBundles implements java.util.concurrent.Callable<Integer> {
-    @Mixin
-    private ApiOptions options;
-
-    @Spec
-    private CommandLine.Model.CommandSpec spec;
-
+  static final class FetchBundles extends AgentCall {
     @Override
-    public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      try (WorkloadApiClient client = options.connect()) {
-        JWTBundlesResponse bundles = client.fetchJwtBundles();
-        if (options.json()) {
-          out.println(JSON.writerWithDefaultPrettyPrinter()
-              .writeValueAsString(bundlesJson(bundles)));
-        } else {
-          printBundles(out, bundles);
-        }
-        return 0;
+    int call(WorkloadApiClient client, PrintWriter out) throws Exception {
+      JWTBundlesResponse bundles = client.fetchJwtBundles();
+      if (options.json()) {
+        out.println(JSON.writerWithDefaultPrettyPrinter()
+            .writeValueAsString(bundlesJson(bundles)));
+      } else {
+        printBundles(out, bundles);
       }
+      return 0;
     }
   }
 
@@ -177,78 +181,63 @@ public final class ApiCommand implements Runnable {
       description = "Validate a JWT-SVID for one audience and print its SPIFFE ID and claims.",
       footer = {"", "Example:",
           "  athenz-svid-api validate jwt -audience https://api.example.com -svid \"$TOKEN\""})
-  static final class ValidateJwt implements java.util.concurrent.Callable<Integer> {
-    @Mixin
-    private ApiOptions options;
-
+  static final class ValidateJwt extends AgentCall {
     @Option(names = "-audience", required = true, paramLabel = "AUDIENCE",
         description = "The audience the token must have")
     private String audience;
 
     @Option(names = "-svid", required = true, paramLabel = "TOKEN",
-        description = "The JWT-SVID to validate")
+        description = "The JWT-SVID to validate; - reads it from standard input, which keeps "
+            + "it out of the process list")
     private String svid;
 
-    @Spec
-    private CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
-      try (WorkloadApiClient client = options.connect()) {
-        ValidateJWTSVIDResponse response = client.validateJwtSvid(audience, svid);
-        JsonNode claims = toJson(Value.newBuilder().setStructValue(response.getClaims()).build());
-        if (options.json()) {
-          ObjectNode root = JSON.createObjectNode().put("spiffe_id", response.getSpiffeId());
-          root.set("claims", claims);
-          out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-        } else {
-          out.println("SVID is valid.");
-          out.println("SPIFFE ID : " + response.getSpiffeId());
-          out.println("Claims    : " + claims);
-        }
-        return 0;
+    int call(WorkloadApiClient client, PrintWriter out) throws Exception {
+      String token = svid.equals("-")
+          ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8).trim() : svid;
+      ValidateJWTSVIDResponse response = client.validateJwtSvid(audience, token);
+      JsonNode claims = toJson(Value.newBuilder().setStructValue(response.getClaims()).build());
+      if (options.json()) {
+        ObjectNode root = JSON.createObjectNode().put("spiffe_id", response.getSpiffeId());
+        root.set("claims", claims);
+        out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+      } else {
+        out.println("SVID is valid.");
+        out.println("SPIFFE ID : " + response.getSpiffeId());
+        out.println("Claims    : " + claims);
       }
+      return 0;
     }
   }
 
   @Command(separator = " ", name = "watch", mixinStandardHelpOptions = true,
       description = "Print every JWT bundle update until interrupted.")
-  static final class Watch implements java.util.concurrent.Callable<Integer> {
-    @Mixin
-    private ApiOptions options;
-
-    @Spec
-    private CommandLine.Model.CommandSpec spec;
-
+  static final class Watch extends AgentCall {
     @Override
-    public Integer call() throws Exception {
-      PrintWriter out = spec.commandLine().getOut();
+    int call(WorkloadApiClient client, PrintWriter out) throws Exception {
       AtomicReference<Throwable> failure = new AtomicReference<>();
       CountDownLatch done = new CountDownLatch(1);
-      try (WorkloadApiClient client = options.connect()) {
-        client.watchJwtBundles(new StreamObserver<>() {
-          @Override
-          public void onNext(JWTBundlesResponse bundles) {
-            out.println("Received JWT bundle update at " + java.time.Instant.now() + ":");
-            printBundles(out, bundles);
-            out.flush();
-          }
+      client.watchJwtBundles(new StreamObserver<>() {
+        @Override
+        public void onNext(JWTBundlesResponse bundles) {
+          out.println("Received JWT bundle update at " + java.time.Instant.now() + ":");
+          printBundles(out, bundles);
+          out.flush();
+        }
 
-          @Override
-          public void onError(Throwable t) {
-            failure.set(t);
-            done.countDown();
-          }
+        @Override
+        public void onError(Throwable t) {
+          failure.set(t);
+          done.countDown();
+        }
 
-          @Override
-          public void onCompleted() {
-            failure.set(new CliException("the agent closed the stream"));
-            done.countDown();
-          }
-        });
-        done.await();
-      }
+        @Override
+        public void onCompleted() {
+          failure.set(new CliException("the agent closed the stream"));
+          done.countDown();
+        }
+      });
+      done.await();
       Throwable t = failure.get();
       throw t instanceof Exception e ? e : new CliException(String.valueOf(t));
     }
@@ -256,23 +245,15 @@ public final class ApiCommand implements Runnable {
 
   @Command(separator = " ", name = "healthcheck", mixinStandardHelpOptions = true,
       description = "Exit 0 when the agent reports SERVING through gRPC health, else 1.")
-  static final class HealthCheck implements java.util.concurrent.Callable<Integer> {
-    @Mixin
-    private ApiOptions options;
-
-    @Spec
-    private CommandLine.Model.CommandSpec spec;
-
+  static final class HealthCheck extends AgentCall {
     @Override
-    public Integer call() throws Exception {
-      try (WorkloadApiClient client = options.connect()) {
-        ServingStatus status = client.health();
-        if (status != ServingStatus.SERVING) {
-          throw new CliException("agent is unhealthy: " + status);
-        }
-        spec.commandLine().getOut().println("Agent is healthy.");
-        return 0;
+    int call(WorkloadApiClient client, PrintWriter out) throws Exception {
+      ServingStatus status = client.health();
+      if (status != ServingStatus.SERVING) {
+        throw new CliException("agent is unhealthy: " + status);
       }
+      out.println("Agent is healthy.");
+      return 0;
     }
   }
 

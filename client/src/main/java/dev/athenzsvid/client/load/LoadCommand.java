@@ -231,6 +231,9 @@ public final class LoadCommand implements Runnable {
     @Option(names = "-trust-domain", defaultValue = "athenz.io")
     String trustDomain;
 
+    @Option(names = "-key-type", description = "EC or RSA: the signing key the server uses")
+    String keyType;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -254,6 +257,7 @@ public final class LoadCommand implements Runnable {
             .nonce(HexFormat.of().formatHex(nonce))
             .spiffeUri(spiffe)
             .spiffeSubject(true)
+            .keyType(keyType)
             .build();
         HttpRequest request;
         try {

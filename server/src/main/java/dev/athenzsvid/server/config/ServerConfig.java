@@ -40,6 +40,17 @@ import java.util.Set;
  *              issuerDnAllowList: []}]
  * </pre>
  *
+ * <p>Signing keys rotate without a restart: the server re-reads the file's {@code signing}
+ * section, and the content of every key file it names, every {@code domains.refreshInterval}
+ * (only the signing section takes effect; other changes need a restart). To rotate, add the
+ * new key with {@code active: false} (published, signing nothing), later set it active and
+ * the old one inactive, and finally remove the old one. A listed key is published until its
+ * {@code notAfter} (always, without one), and no token outlives the {@code notAfter} of its
+ * key. A key taken out of the list stays published, in this process, until
+ * {@code tokens.maxExpiry} after it stopped signing, so every token it signed can still be
+ * verified. A changed file that cannot be used is reported and the keys in force stay; so is
+ * a {@code kid} given new key material while its old key is still published.
+ *
  * <p>Relative paths resolve against the directory of the file. Durations are a number and a
  * unit ({@code 30s}, {@code 5m}, {@code 1h}). Every problem is reported as a
  * {@link ConfigException} naming the setting. Embedders may also call the constructor.

@@ -118,7 +118,8 @@ public final class ApiHandler extends Handler.Abstract {
     }
     return switch (endpoint) {
       case INSTANCE -> register(request);
-      case KEYS -> json(200, Map.of("keys", keys.get().jwks(rfc(request), clock.instant())));
+      case KEYS -> json(200,
+          Map.of("keys", keys.get().jwks(rfc(request), clock.instant())));
       case OPENID -> json(200, openIdConfiguration());
       case STATUS -> {
         if (!ready.getAsBoolean()) {
@@ -163,7 +164,8 @@ public final class ApiHandler extends Handler.Abstract {
     config.put("jwks_uri", issuer + "/oauth2/keys?rfc=true");
     config.put("response_types_supported", List.of("id_token"));
     config.put("subject_types_supported", List.of("public"));
-    config.put("id_token_signing_alg_values_supported", keys.get().algorithms(clock.instant()));
+    config.put("id_token_signing_alg_values_supported",
+        keys.get().algorithms(clock.instant()));
     return config;
   }
 

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: {@link #get()} is a volatile read; reloads are serialized on one lock.
  */
 public final class KeyRing implements Supplier<KeySet> {
-  static final String KID_REUSED = "names a different key than the one still published";
+  public static final String KID_REUSED = "names a different key than the one still published";
 
   private static final Logger log = LoggerFactory.getLogger(KeyRing.class);
 
