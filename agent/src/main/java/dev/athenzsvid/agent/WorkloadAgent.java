@@ -64,7 +64,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -193,7 +192,9 @@ public final class WorkloadAgent implements AutoCloseable {
     TokenService tokens = new TokenService(cache, upstream, config.server().provider(),
         config.instanceId(), options.clock, metrics);
     IdentityMapper mapper = new IdentityMapper(config.workloads(), options.directory);
-    this.bundleStreams = new BundleStreams(bundles, metrics);
+    this.bundleStreams = new BundleStreams(bundles, metrics,
+        caller -> config.allowUnauthenticatedVerifiers()
+            || !mapper.identities(caller).isEmpty());
     WorkloadApiService service = new WorkloadApiService(
         new JwtSvidHandler(mapper, tokens, config.server().timeout()), bundleStreams,
         new ValidateHandler(new JwtSvidValidator(bundles, options.clock)));
@@ -353,9 +354,8 @@ public final class WorkloadAgent implements AutoCloseable {
     AgentConfig.Server server = config.server();
     ReloadingKeyManager keys = new ReloadingKeyManager(server.keyFile(), server.certFile(),
         CERT_CHECK_INTERVAL, clock);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(new KeyManager[] {keys},
-        TlsContexts.trustManagers(server.caCertFile().orElse(null)), null);
+    SSLContext tls =
+        keys.clientContext(TlsContexts.trustManagers(server.caCertFile().orElse(null)));
     return new ZtsUpstream(new ZtsClient(server.url(), tls, server.timeout()));
   }
 

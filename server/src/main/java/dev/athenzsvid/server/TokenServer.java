@@ -22,10 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -172,20 +170,14 @@ public final class TokenServer implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully. The listening socket is closed first, so new connections are refused at
-   * once; requests already received then finish within {@code listen.shutdownTimeout}; only
-   * then does the server stop. Returns when stopped.
+   * Stops gracefully: the listener stops accepting, requests already received finish within
+   * {@code listen.shutdownTimeout} (Jetty's graceful stop), then the server stops. Returns
+   * when stopped; afterwards connections are refused.
    */
   @Override
   public void close() {
     log.info("shutting down port={}", port);
     refresher.shutdownNow();
-    for (Connector connector : jetty.getConnectors()) {
-      if (connector instanceof NetworkConnector network) {
-        network.close();
-      }
-    }
-    log.info("listener closed, draining requests port={}", port);
     stopQuietly(jetty);
     log.info("stopped port={}", port);
   }

@@ -12,6 +12,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.athenzsvid.client.tls.LocalCa;
 import dev.athenzsvid.client.zts.ZtsClient;
 import dev.athenzsvid.client.zts.ZtsException;
+import dev.athenzsvid.proto.zts.InstanceIdentity;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.server.config.ConfigException;
 import dev.athenzsvid.server.config.ServerConfig;
@@ -20,11 +21,18 @@ import dev.athenzsvid.server.instance.InstanceService;
 import dev.athenzsvid.server.provider.InstanceAthenzRBACProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,6 +162,43 @@ class TokenServerTest {
 
     ZtsException e = assertThrows(ZtsException.class, () -> agent.getJwks(true));
     assertEquals(0, e.code());
+  }
+
+  @Test
+  void close_requestInFlight_requestCompletesAndNewConnectionsRefused() throws Exception {
+    fixture.writeConfig("", "  - name: blocking.rbac\n"
+        + "    class: dev.athenzsvid.server.FakeBlockingProvider\n");
+    for (String file : List.of("sys.auth.json", "athenz.demo.json")) {
+      Path path = fixture.domainsDir.resolve(file);
+      Files.writeString(path, Files.readString(path)
+          .replace("\"memberName\": \"sys.auth.rbac\"", "\"memberName\": \"*\""));
+    }
+    FakeBlockingProvider.reset();
+    CountDownLatch closeStarted = LogLatch.on(TokenServer.class, "shutting down");
+    TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile));
+    ZtsClient agent = fixture.client(server, "athenz.demo.agent");
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<InstanceIdentity> inFlight = threads.submit(() ->
+          agent.postInstanceRegisterInformation(InstanceRegisterInformation
+              .jwtSvid("blocking.rbac", "athenz.demo", "api").instanceId("host-1")
+              .audiences(List.of("aud")).build()));
+      assertTrue(FakeBlockingProvider.entered.await(10, TimeUnit.SECONDS));
+
+      Future<?> closing = threads.submit(server::close);
+      assertTrue(closeStarted.await(10, TimeUnit.SECONDS));
+
+      assertFalse(closing.isDone(), "close() returned with a request in flight");
+      FakeBlockingProvider.release.countDown();
+      assertEquals("athenz.demo.api", inFlight.get(10, TimeUnit.SECONDS).name());
+      closing.get(10, TimeUnit.SECONDS);
+      assertThrows(ConnectException.class,
+          () -> new Socket("127.0.0.1", server.port()).close());
+    } finally {
+      FakeBlockingProvider.release.countDown();
+      threads.shutdownNow();
+      server.close();
+    }
   }
 
   @Test

@@ -22,7 +22,7 @@ import java.util.Optional;
  * instanceId: ""            # default: the host name
  * server: {url: "https://localhost:4443/zts/v1", provider: sys.auth.rbac, timeout: 5s,
  *          certFile: agent.crt, keyFile: agent.key, caCertFile: ca.crt}
- * bundles: {refreshInterval: 60s}
+ * bundles: {refreshInterval: 60s, allowUnauthenticatedVerifiers: false}
  * cache: {maxEntries: 10000}
  * metrics: {port: 0}        # 0 = off
  * log: {format: text, level: info}
@@ -31,6 +31,9 @@ import java.util.Optional;
  *     identities:
  *       - {service: athenz.demo.api, namespace: default, hint: api}
  * </pre>
+ *
+ * <p>As in SPIRE, a caller with no identity gets no bundles unless
+ * {@code bundles.allowUnauthenticatedVerifiers} is true; any attested caller may validate.
  *
  * <p>Durations are written {@code 30s}, {@code 5m}, {@code 1h} (also {@code ms}); relative
  * paths resolve against the directory of the config file.
@@ -44,7 +47,8 @@ public record AgentConfig(
     int cacheMaxEntries,
     int metricsPort,
     Log log,
-    List<WorkloadEntry> workloads) {
+    List<WorkloadEntry> workloads,
+    boolean allowUnauthenticatedVerifiers) {
 
   /**
    * The token server and the agent's own credentials.
@@ -105,7 +109,8 @@ public record AgentConfig(
   /** A copy listening on {@code newSocket} instead. */
   public AgentConfig withSocket(Path newSocket) {
     return new AgentConfig(newSocket.toAbsolutePath(), trustDomain, instanceId, server,
-        bundleRefreshInterval, cacheMaxEntries, metricsPort, log, workloads);
+        bundleRefreshInterval, cacheMaxEntries, metricsPort, log, workloads,
+        allowUnauthenticatedVerifiers);
   }
 
   /** A copy that calls the token server at {@code url} instead. */
@@ -113,18 +118,19 @@ public record AgentConfig(
     Server moved = new Server(url, server.provider(), server.timeout(), server.certFile(),
         server.keyFile(), server.caCertFile());
     return new AgentConfig(socket, trustDomain, instanceId, moved, bundleRefreshInterval,
-        cacheMaxEntries, metricsPort, log, workloads);
+        cacheMaxEntries, metricsPort, log, workloads, allowUnauthenticatedVerifiers);
   }
 
   /** A copy that serves metrics on {@code port} (0 = off). */
   public AgentConfig withMetricsPort(int port) {
     return new AgentConfig(socket, trustDomain, instanceId, server, bundleRefreshInterval,
-        cacheMaxEntries, port, log, workloads);
+        cacheMaxEntries, port, log, workloads, allowUnauthenticatedVerifiers);
   }
 
   /** A copy that logs with the given format and level. */
   public AgentConfig withLog(Log newLog) {
     return new AgentConfig(socket, trustDomain, instanceId, server, bundleRefreshInterval,
-        cacheMaxEntries, metricsPort, newLog, workloads);
+        cacheMaxEntries, metricsPort, newLog, workloads,
+        allowUnauthenticatedVerifiers);
   }
 }

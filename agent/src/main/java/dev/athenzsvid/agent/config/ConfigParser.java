@@ -68,8 +68,10 @@ final class ConfigParser {
         ConfigParser::hostName);
     AgentConfig.Server server = server(root.path("server"));
     JsonNode bundles = root.path("bundles");
-    object(bundles, "bundles.", Set.of("refreshInterval"));
+    object(bundles, "bundles.", Set.of("refreshInterval", "allowUnauthenticatedVerifiers"));
     Duration refresh = duration(bundles, "bundles.refreshInterval", Duration.ofSeconds(60));
+    boolean unauthenticatedVerifiers =
+        bool(bundles, "bundles.allowUnauthenticatedVerifiers", false);
     JsonNode cache = root.path("cache");
     object(cache, "cache.", Set.of("maxEntries"));
     int maxEntries = integer(cache, "cache.maxEntries", 10_000, 1, 10_000_000);
@@ -79,7 +81,7 @@ final class ConfigParser {
     AgentConfig.Log log = log(root.path("log"));
     List<WorkloadEntry> workloads = workloads(root.path("workloads"), trustDomain);
     return new AgentConfig(socket, trustDomain, instanceId, server, refresh, maxEntries,
-        metricsPort, log, workloads);
+        metricsPort, log, workloads, unauthenticatedVerifiers);
   }
 
   private AgentConfig.Server server(JsonNode node) throws ConfigException {
@@ -247,6 +249,18 @@ final class ConfigParser {
           value.asText() + ": must be a number from " + min + " to " + max);
     }
     return value.asInt();
+  }
+
+  private static boolean bool(JsonNode parent, String name, boolean fallback)
+      throws ConfigException {
+    JsonNode node = at(parent, name);
+    if (node.isMissingNode() || node.isNull()) {
+      return fallback;
+    }
+    if (!node.isBoolean()) {
+      throw new ConfigException(name, "must be true or false");
+    }
+    return node.booleanValue();
   }
 
   private static Duration duration(JsonNode parent, String name, Duration fallback)

@@ -35,12 +35,6 @@ public final class BundleStreams {
   private final Predicate<Caller> mayVerify;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
 
-  /** Streams for any attested caller, identity or not. */
-  public BundleStreams(BundleManager bundles, AgentMetrics metrics) {
-    // TODO(#4): the agent should pass the identity check here, as SPIRE does by default.
-    this(bundles, metrics, caller -> true);
-  }
-
   /**
    * @param mayVerify whether an attested caller may receive bundles; false answers
    *     PERMISSION_DENIED
