@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.athenzsvid.agent.AgentFixture;
+import dev.athenzsvid.client.config.Durations;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.athenzsvid.client.cli;
 
+import dev.athenzsvid.client.config.Durations;
 import dev.athenzsvid.client.workload.EndpointAddress;
 import dev.athenzsvid.client.workload.WorkloadApiClient;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import picocli.CommandLine.Option;
 
 /** Options every Workload API command takes: where the agent is, how long to wait, output. */
@@ -32,34 +32,19 @@ final class ApiOptions {
   }
 
   Duration deadline() throws CliException {
-    Duration value = parseDuration(timeout);
-    if (value == null || value.isZero() || value.isNegative()) {
-      throw new CliException("-timeout: \"" + timeout + "\" is not a positive duration "
-          + "such as 500ms or 5s");
+    try {
+      Duration value = Durations.parse(timeout);
+      if (!value.isZero()) {
+        return value;
+      }
+    } catch (IllegalArgumentException e) {
+      // Reported below with the flag's name.
     }
-    return value;
+    throw new CliException("-timeout: \"" + timeout + "\" is not a positive duration "
+        + "such as 500ms or 5s");
   }
 
   boolean json() {
     return output == Output.json;
-  }
-
-  /** Parses {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}; null when malformed. */
-  static Duration parseDuration(String text) {
-    var match = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
-    if (!match.matches()) {
-      return null;
-    }
-    try {
-      long amount = Long.parseLong(match.group(1));
-      return switch (match.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        default -> Duration.ofHours(amount);
-      };
-    } catch (NumberFormatException | ArithmeticException | DateTimeParseException e) {
-      return null;
-    }
   }
 }

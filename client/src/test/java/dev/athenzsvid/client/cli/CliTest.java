@@ -109,10 +109,4 @@ class CliTest {
     assertTrue(out.toString().contains("Example:"), out.toString());
   }
 
-  @Test
-  void parseDuration_forms() {
-    assertEquals(java.time.Duration.ofMillis(500), ApiOptions.parseDuration("500ms"));
-    assertEquals(java.time.Duration.ofMinutes(2), ApiOptions.parseDuration("2m"));
-    assertEquals(null, ApiOptions.parseDuration("2 days"));
-  }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.athenzsvid.client.config.Durations;
 import dev.athenzsvid.server.ServerFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
