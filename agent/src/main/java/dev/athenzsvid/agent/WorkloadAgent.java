@@ -207,11 +207,11 @@ public final class WorkloadAgent implements AutoCloseable {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
-        .executor(callExecutor)
+        .directExecutor()
         .maxInboundMessageSize(Limits.MAX_INBOUND_MESSAGE)
         .addTransportFilter(new ConnectionTracker(options.inspector))
         .addService(ServerInterceptors.intercept(service,
-            new CallerInterceptor(new WorkloadAttestor(options.inspector)),
+            new CallerInterceptor(new WorkloadAttestor()),
             new SecurityHeaderInterceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -6,14 +6,20 @@ import io.grpc.Attributes;
 import io.grpc.ServerTransportFilter;
 
 /**
- * Records, when a connection is accepted, the start time of the process that connected, so
- * each call can check the pid still names that same process. A connection whose process is
- * already gone gets no record, and its calls are refused. Thread-safe.
+ * Inspects, when a connection is accepted, the process that connected: its start time, groups
+ * and executable are recorded with the connection, as the kernel records its uid and gid,
+ * with a {@link ProcessWatch} that each call asks whether the pid still names that same
+ * process, so the hot path re-reads one open file instead of inspecting the process again.
+ * The watch is closed when the connection ends. A connection whose process is already gone
+ * gets no record, and its calls are refused. Thread-safe.
  */
 public final class ConnectionTracker extends ServerTransportFilter {
-  /** The start time of the connecting process, as {@link ProcessInfo#startTime()}. */
-  public static final Attributes.Key<Long> PROCESS_START =
-      Attributes.Key.create("athenz-svid.process-start");
+  /** The connecting process as it was when it connected. */
+  public static final Attributes.Key<ProcessInfo> PROCESS =
+      Attributes.Key.create("athenz-svid.process");
+  /** The watch on the connecting process. */
+  public static final Attributes.Key<ProcessWatch> WATCH =
+      Attributes.Key.create("athenz-svid.process-watch");
 
   private final ProcessInspector inspector;
 
@@ -28,7 +34,18 @@ public final class ConnectionTracker extends ServerTransportFilter {
       return attributes;
     }
     return inspector.inspect(peer.pid())
-        .map(info -> attributes.toBuilder().set(PROCESS_START, info.startTime()).build())
+        .map(info -> attributes.toBuilder()
+            .set(PROCESS, info)
+            .set(WATCH, inspector.watch(peer.pid(), info.startTime()))
+            .build())
         .orElse(attributes);
+  }
+
+  @Override
+  public void transportTerminated(Attributes attributes) {
+    ProcessWatch watch = attributes.get(WATCH);
+    if (watch != null) {
+      watch.close();
+    }
   }
 }

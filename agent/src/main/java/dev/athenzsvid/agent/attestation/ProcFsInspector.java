@@ -1,6 +1,8 @@
 package dev.athenzsvid.agent.attestation;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -15,6 +17,11 @@ import java.util.Set;
  * Stateless and thread-safe.
  */
 public final class ProcFsInspector implements ProcessInspector {
+  /** Enough for any {@code stat} line: 52 numeric fields after a 16-byte command name. */
+  private static final int STAT_BUFFER = 1024;
+  /** One read buffer per thread, so the check allocates nothing. */
+  private static final ThreadLocal<ByteBuffer> BUFFERS =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocate(STAT_BUFFER));
   /** Field 22 of {@code stat}, counted from the first field after the command name. */
   private static final int START_TIME_AFTER_COMM = 19;
 
@@ -57,6 +64,70 @@ public final class ProcFsInspector implements ProcessInspector {
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Keeps {@code /proc/<pid>/stat} open and re-reads it in place for each check: one read
+   * instead of an open, a read and a close. Once the process is gone the kernel fails reads
+   * of the open file, and a new process with the same pid has other files, so a pid reused
+   * since is never taken for the original.
+   */
+  @Override
+  public ProcessWatch watch(int pid, long startTime) {
+    FileChannel stat;
+    try {
+      stat = FileChannel.open(proc.resolve(Integer.toString(pid)).resolve("stat"));
+    } catch (IOException | RuntimeException e) {
+      return () -> false;
+    }
+    return new ProcessWatch() {
+      @Override
+      public boolean sameProcess() {
+        ByteBuffer buffer = BUFFERS.get().clear();
+        try {
+          stat.read(buffer, 0);
+          return liveStartTime(buffer.array(), buffer.position()) == startTime;
+        } catch (IOException | RuntimeException e) {
+          return false;
+        }
+      }
+
+      @Override
+      public void close() {
+        try {
+          stat.close();
+        } catch (IOException e) {
+          // Nothing to do: the watch is finished either way.
+        }
+      }
+    };
+  }
+
+  /**
+   * The start time in a {@code stat} line of {@code length} bytes, or -1 when the process is a
+   * zombie (state Z or X: exited, not yet reaped) or the line is malformed. Scans the bytes
+   * without making strings: this runs on every call.
+   */
+  static long liveStartTime(byte[] stat, int length) {
+    int end = length - 1;
+    while (end >= 0 && stat[end] != ')') {
+      end--;
+    }
+    int i = end + 2;
+    if (end < 0 || i >= length || stat[i] == 'Z' || stat[i] == 'X') {
+      return -1;
+    }
+    for (int field = 0; field < START_TIME_AFTER_COMM && i < length; i++) {
+      if (stat[i] == ' ') {
+        field++;
+      }
+    }
+    long value = 0;
+    int digits = 0;
+    for (; i < length && stat[i] >= '0' && stat[i] <= '9'; i++, digits++) {
+      value = value * 10 + (stat[i] - '0');
+    }
+    return digits == 0 ? -1 : value;
   }
 
   private static Optional<Path> executable(Path dir) {

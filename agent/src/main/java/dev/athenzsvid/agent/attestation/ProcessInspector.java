@@ -6,4 +6,12 @@ import java.util.Optional;
 public interface ProcessInspector {
   /** The process with {@code pid}, or empty if there is none (it exited). */
   Optional<ProcessInfo> inspect(int pid);
+
+  /**
+   * A watch on the process {@code pid} that started at {@code startTime}. This default asks
+   * {@link #inspect} each time; a real process table can do it more cheaply.
+   */
+  default ProcessWatch watch(int pid, long startTime) {
+    return () -> inspect(pid).map(info -> info.startTime() == startTime).orElse(false);
+  }
 }

@@ -4,23 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.Attributes;
 import java.util.HashSet;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * Attests the caller of one call from its transport attributes: the kernel's peer
- * credentials (uid, gid) and, from the process table, supplementary groups and executable.
- * The process must be the one that connected: same pid and same start time. Thread-safe.
+ * credentials (uid, gid) and what {@link ConnectionTracker} read of the process when it
+ * connected (supplementary groups, executable). On every call the pid must still name the
+ * process that connected (same start time); a caller that exited, or whose pid now belongs to
+ * another process, is refused. Thread-safe.
  */
 public final class WorkloadAttestor {
   public static final String NO_CREDENTIALS = "peer credentials unavailable on this connection";
   public static final String CALLER_GONE = "could not verify existence of the original caller";
 
-  private final ProcessInspector inspector;
-
-  public WorkloadAttestor(ProcessInspector inspector) {
-    this.inspector = requireNonNull(inspector, "inspector");
-  }
 
   public Caller attest(Attributes attributes) throws AttestationException {
     requireNonNull(attributes, "attributes");
@@ -28,19 +24,19 @@ public final class WorkloadAttestor {
     if (peer == null) {
       throw new AttestationException(NO_CREDENTIALS, false);
     }
-    Long connectedStart = attributes.get(ConnectionTracker.PROCESS_START);
-    if (connectedStart == null) {
+    ProcessInfo connected = attributes.get(ConnectionTracker.PROCESS);
+    ProcessWatch watch = attributes.get(ConnectionTracker.WATCH);
+    if (connected == null || watch == null) {
       throw new AttestationException(CALLER_GONE + ": process exited before its call", true);
     }
-    Optional<ProcessInfo> info = inspector.inspect(peer.pid());
-    if (info.isEmpty()) {
-      throw new AttestationException(CALLER_GONE + ": process exited", true);
-    }
-    if (info.get().startTime() != connectedStart || info.get().uid() != peer.uid()) {
+    if (connected.uid() != peer.uid()) {
       throw new AttestationException(CALLER_GONE + ": pid reused by another process", true);
     }
-    Set<Integer> groups = new HashSet<>(info.get().groups());
+    if (!watch.sameProcess()) {
+      throw new AttestationException(CALLER_GONE + ": process exited", true);
+    }
+    Set<Integer> groups = new HashSet<>(connected.groups());
     groups.addAll(peer.gids());
-    return new Caller(peer.pid(), peer.uid(), groups, info.get().executable());
+    return new Caller(peer.pid(), peer.uid(), groups, connected.executable());
   }
 }

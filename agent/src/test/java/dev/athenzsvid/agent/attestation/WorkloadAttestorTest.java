@@ -44,7 +44,7 @@ class WorkloadAttestorTest {
   }
 
   private final FakeProcessInspector processes = new FakeProcessInspector();
-  private final WorkloadAttestor attestor = new WorkloadAttestor(processes);
+  private final WorkloadAttestor attestor = new WorkloadAttestor();
   private final ConnectionTracker tracker = new ConnectionTracker(processes);
 
   private Attributes connect(int pid, int uid) {

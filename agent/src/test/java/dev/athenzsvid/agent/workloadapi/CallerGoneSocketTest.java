@@ -68,11 +68,11 @@ class CallerGoneSocketTest {
             ": process exited"),
         Arguments.of("ValidateJWTSVID, exited", VALIDATE, View.EXITED, ": process exited"),
         Arguments.of("FetchJWTSVID, pid reused", FETCH_SVID, View.PID_REUSED,
-            ": pid reused by another process"),
+            ": process exited"),
         Arguments.of("FetchJWTBundles, pid reused", FETCH_BUNDLES, View.PID_REUSED,
-            ": pid reused by another process"),
+            ": process exited"),
         Arguments.of("ValidateJWTSVID, pid reused", VALIDATE, View.PID_REUSED,
-            ": pid reused by another process"));
+            ": process exited"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -151,8 +151,8 @@ public final class LoadCommand implements Runnable {
     /** Fetches one token per audience set first, then validates them in turn. */
     private ClosedLoop.Operation validation(SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub,
         List<JWTSVIDRequest> requests) {
-      var blocking = SpiffeWorkloadAPIGrpc.newBlockingStub(stub.getChannel())
-          .withInterceptors(headerInterceptor());
+      // The stub's channel already adds the security header.
+      var blocking = SpiffeWorkloadAPIGrpc.newBlockingStub(stub.getChannel());
       List<ValidateJWTSVIDRequest> validations = new ArrayList<>();
       for (JWTSVIDRequest request : requests) {
         JWTSVIDResponse response = blocking.withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -165,12 +165,6 @@ public final class LoadCommand implements Runnable {
       return (caller, sequence, done) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
           .validateJWTSVID(validations.get((int) (sequence % validations.size())),
               observer(done));
-    }
-
-    private static io.grpc.ClientInterceptor headerInterceptor() {
-      Metadata headers = new Metadata();
-      headers.put(WorkloadApiClient.SECURITY_HEADER, "true");
-      return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     private static ManagedChannel channel(EndpointAddress address, EventLoopGroup eventLoop) {
