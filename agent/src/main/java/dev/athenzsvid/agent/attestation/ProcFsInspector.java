@@ -17,11 +17,14 @@ import java.util.Set;
  * Stateless and thread-safe.
  */
 public final class ProcFsInspector implements ProcessInspector {
-  /** Enough for any {@code stat} line: 52 numeric fields after a 16-byte command name. */
-  private static final int STAT_BUFFER = 1024;
-  /** One read buffer per thread, so the check allocates nothing. */
+  /** Enough for a {@code statm} line: seven numbers. */
+  private static final int STATM_BUFFER = 256;
+  /**
+   * One read buffer per thread, so the check allocates nothing; direct, so the read needs no
+   * copy through a temporary native buffer.
+   */
   private static final ThreadLocal<ByteBuffer> BUFFERS =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocate(STAT_BUFFER));
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(STATM_BUFFER));
   /** Field 22 of {@code stat}, counted from the first field after the command name. */
   private static final int START_TIME_AFTER_COMM = 19;
 
@@ -67,26 +70,28 @@ public final class ProcFsInspector implements ProcessInspector {
   }
 
   /**
-   * Keeps {@code /proc/<pid>/stat} open and re-reads it in place for each check: one read
-   * instead of an open, a read and a close. Once the process is gone the kernel fails reads
-   * of the open file, and a new process with the same pid has other files, so a pid reused
-   * since is never taken for the original.
+   * Keeps {@code /proc/<pid>/statm} open and re-reads it in place for each check: one small
+   * read instead of opening and parsing files. The open file stays bound to the process it
+   * was opened for: once that process is reaped, reads fail, and a later process with the same
+   * pid has files of its own, so a reused pid is never taken for the original. A zombie (exited,
+   * not yet reaped) reads as all zeros, having no memory left. The start time is checked once
+   * more after the file is open, so the file is known to belong to the process that connected.
    */
   @Override
   public ProcessWatch watch(int pid, long startTime) {
-    FileChannel stat;
+    Path dir = proc.resolve(Integer.toString(pid));
+    FileChannel statm;
     try {
-      stat = FileChannel.open(proc.resolve(Integer.toString(pid)).resolve("stat"));
+      statm = FileChannel.open(dir.resolve("statm"));
     } catch (IOException | RuntimeException e) {
       return () -> false;
     }
-    return new ProcessWatch() {
+    ProcessWatch watch = new ProcessWatch() {
       @Override
       public boolean sameProcess() {
         ByteBuffer buffer = BUFFERS.get().clear();
         try {
-          stat.read(buffer, 0);
-          return liveStartTime(buffer.array(), buffer.position()) == startTime;
+          return statm.read(buffer, 0) > 0 && hasMemory(buffer, buffer.position());
         } catch (IOException | RuntimeException e) {
           return false;
         }
@@ -95,39 +100,35 @@ public final class ProcFsInspector implements ProcessInspector {
       @Override
       public void close() {
         try {
-          stat.close();
+          statm.close();
         } catch (IOException e) {
           // Nothing to do: the watch is finished either way.
         }
       }
     };
+    try {
+      if (startTime(Files.readString(dir.resolve("stat"))) == startTime) {
+        return watch;
+      }
+    } catch (IOException | RuntimeException e) {
+      // The process is gone already: fall through to a watch that says so.
+    }
+    watch.close();
+    return () -> false;
   }
 
-  /**
-   * The start time in a {@code stat} line of {@code length} bytes, or -1 when the process is a
-   * zombie (state Z or X: exited, not yet reaped) or the line is malformed. Scans the bytes
-   * without making strings: this runs on every call.
-   */
-  static long liveStartTime(byte[] stat, int length) {
-    int end = length - 1;
-    while (end >= 0 && stat[end] != ')') {
-      end--;
-    }
-    int i = end + 2;
-    if (end < 0 || i >= length || stat[i] == 'Z' || stat[i] == 'X') {
-      return -1;
-    }
-    for (int field = 0; field < START_TIME_AFTER_COMM && i < length; i++) {
-      if (stat[i] == ' ') {
-        field++;
+  /** True when the first field of a {@code statm} line (total program size) is not zero. */
+  static boolean hasMemory(ByteBuffer statm, int length) {
+    for (int i = 0; i < length; i++) {
+      byte b = statm.get(i);
+      if (b == ' ') {
+        return false;
+      }
+      if (b != '0') {
+        return b >= '1' && b <= '9';
       }
     }
-    long value = 0;
-    int digits = 0;
-    for (; i < length && stat[i] >= '0' && stat[i] <= '9'; i++, digits++) {
-      value = value * 10 + (stat[i] - '0');
-    }
-    return digits == 0 ? -1 : value;
+    return false;
   }
 
   private static Optional<Path> executable(Path dir) {

@@ -13,7 +13,9 @@ import java.util.TreeSet;
 public record CacheKey(String spiffeId, List<String> audiences) {
   public CacheKey {
     requireNonNull(spiffeId, "spiffeId");
-    audiences = List.copyOf(new TreeSet<>(audiences));
+    // One audience, the usual request, needs no sorting.
+    audiences = audiences.size() == 1 ? List.of(audiences.get(0))
+        : List.copyOf(new TreeSet<>(audiences));
     if (audiences.isEmpty()) {
       throw new IllegalArgumentException("audiences must not be empty");
     }

@@ -6,25 +6,29 @@ import dev.athenzsvid.agent.upstream.UpstreamException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Tokens by {@link CacheKey}, bounded, evicting the least recently used key. Refills are
+ * Tokens by {@link CacheKey}, bounded, evicting the least recently used keys. Refills are
  * single-flight per key: however many callers ask at once, one loader call runs and all share
  * its result; refills of different keys run in parallel on the given executor. After a failed
  * refill the key backs off ({@link Backoff}) and refills fail at once until the wait is over.
  * A refusal by the server removes the key's token, so revoked access is never hidden by the
  * cache. Expired tokens are never returned.
  *
- * <p>Thread-safe. {@link #lock} guards the map and each entry's mutable fields; it is held only
- * for map bookkeeping, never while a loader runs.
+ * <p>Thread-safe without a lock over the whole cache: keys live in a concurrent map, a lookup
+ * reads one entry's volatile fields and stamps its last use, and each entry's own monitor
+ * guards its refill state. When a new key takes the cache over its bound, the least recently
+ * used keys (about one percent of the bound at a time, so the scan is paid rarely) make room.
  */
 public final class JwtSvidCache {
   /** Loads a token for a key; runs on the refill executor and may block up to its deadline. */
@@ -42,60 +46,58 @@ public final class JwtSvidCache {
   }
 
   /** The cache's view of a key: its valid token, if any, and whether it needs no refill. */
-  public record Lookup(Optional<CachedToken> token, boolean fresh) {}
+  public record Lookup(Optional<CachedToken> token, boolean fresh) {
+    static final Lookup MISS = new Lookup(Optional.empty(), false);
+  }
 
   private static final class Entry {
-    // All fields guarded by JwtSvidCache.lock.
-    CachedToken token;
+    volatile CachedToken token;
+    /** {@link System#nanoTime()} of the last use, for eviction order. */
+    volatile long lastUsed = System.nanoTime();
+    // Guarded by this entry's monitor.
     CompletableFuture<CachedToken> refill;
     int failures;
     Instant retryAt;
     Exception lastError;
   }
 
-  private final Object lock = new Object();
-  /** Access-ordered, so iteration starts at the least recently used key. Guarded by lock. */
-  private final LinkedHashMap<CacheKey, Entry> entries;
+  private final ConcurrentHashMap<CacheKey, Entry> entries = new ConcurrentHashMap<>();
+  private final int maxEntries;
   private final Clock clock;
   private final Executor executor;
   private final Backoff backoff;
 
   /**
-   * @param maxEntries the most keys held; the least recently used goes first
+   * @param maxEntries the most keys held; the least recently used go first
    * @param executor runs loaders; a rejected refill fails like an unreachable server
    */
   public JwtSvidCache(int maxEntries, Clock clock, Executor executor, Backoff backoff) {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be at least 1");
     }
+    this.maxEntries = maxEntries;
     this.clock = requireNonNull(clock, "clock");
     this.executor = requireNonNull(executor, "executor");
     this.backoff = requireNonNull(backoff, "backoff");
-    this.entries = new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<CacheKey, Entry> eldest) {
-        return size() > maxEntries;
-      }
-    };
   }
 
   /** The key's token if it is still valid, counting as a use of the key. */
   public Lookup lookup(CacheKey key) {
     requireNonNull(key, "key");
-    Instant now = clock.instant();
-    synchronized (lock) {
-      Entry entry = entries.get(key);
-      if (entry == null || entry.token == null) {
-        return new Lookup(Optional.empty(), false);
-      }
-      if (!entry.token.validAt(now)) {
-        entry.token = null;
-        return new Lookup(Optional.empty(), false);
-      }
-      return new Lookup(Optional.of(entry.token), entry.token.freshAt(now));
+    Entry entry = entries.get(key);
+    if (entry == null) {
+      return Lookup.MISS;
     }
+    entry.lastUsed = System.nanoTime();
+    CachedToken token = entry.token;
+    if (token == null) {
+      return Lookup.MISS;
+    }
+    Instant now = clock.instant();
+    if (!token.validAt(now)) {
+      return Lookup.MISS;
+    }
+    return new Lookup(Optional.of(token), token.freshAt(now));
   }
 
   /**
@@ -106,14 +108,16 @@ public final class JwtSvidCache {
   public CompletableFuture<CachedToken> refill(CacheKey key, Loader loader) {
     requireNonNull(key, "key");
     requireNonNull(loader, "loader");
-    Instant now = clock.instant();
+    Entry entry = entries.computeIfAbsent(key, k -> new Entry());
+    if (entries.size() > maxEntries) {
+      evict(entry);
+    }
     CompletableFuture<CachedToken> future;
-    Entry entry;
-    synchronized (lock) {
-      entry = entries.computeIfAbsent(key, k -> new Entry());
+    synchronized (entry) {
       if (entry.refill != null) {
         return entry.refill;
       }
+      Instant now = clock.instant();
       if (entry.retryAt != null && now.isBefore(entry.retryAt)) {
         long seconds = Math.max(1, Duration.between(now, entry.retryAt).toSeconds());
         return CompletableFuture.failedFuture(new BackoffException(
@@ -122,13 +126,40 @@ public final class JwtSvidCache {
       future = new CompletableFuture<>();
       entry.refill = future;
     }
-    Entry target = entry;
     try {
-      executor.execute(() -> run(key, target, loader, future));
+      executor.execute(() -> run(key, entry, loader, future));
     } catch (RejectedExecutionException e) {
-      finish(key, target, future, null, new UpstreamException("agent is overloaded", e));
+      finish(key, entry, future, null, new UpstreamException("agent is overloaded", e));
     }
     return future;
+  }
+
+  /**
+   * Removes the least recently used keys until the cache is within its bound, sparing
+   * {@code keep} (the key being added) and keys with a refill under way.
+   */
+  private void evict(Entry keep) {
+    int excess = entries.size() - maxEntries;
+    if (excess <= 0) {
+      return;
+    }
+    int batch = Math.max(excess, maxEntries / 100);
+    List<Map.Entry<CacheKey, Entry>> oldest = new ArrayList<>(entries.entrySet());
+    oldest.sort(Comparator.comparingLong(e -> e.getValue().lastUsed));
+    for (Map.Entry<CacheKey, Entry> candidate : oldest) {
+      if (batch == 0) {
+        break;
+      }
+      Entry entry = candidate.getValue();
+      if (entry == keep) {
+        continue;
+      }
+      synchronized (entry) {
+        if (entry.refill == null && entries.remove(candidate.getKey(), entry)) {
+          batch--;
+        }
+      }
+    }
   }
 
   private void run(CacheKey key, Entry entry, Loader loader,
@@ -144,7 +175,7 @@ public final class JwtSvidCache {
 
   private void finish(CacheKey key, Entry entry, CompletableFuture<CachedToken> future,
       CachedToken token, UpstreamException error) {
-    synchronized (lock) {
+    synchronized (entry) {
       entry.refill = null;
       if (token != null) {
         entry.token = token;
@@ -152,9 +183,8 @@ public final class JwtSvidCache {
         entry.retryAt = null;
         entry.lastError = null;
       } else if (error.refused()) {
-        if (entries.get(key) == entry) {
-          entries.remove(key);
-        }
+        entry.token = null;
+        entries.remove(key, entry);
       } else {
         entry.failures++;
         entry.retryAt = clock.instant().plus(backoff.after(entry.failures));
@@ -171,24 +201,29 @@ public final class JwtSvidCache {
   /** Drops every token signed by a key no longer in {@code keyIds}. */
   public void retainKeyIds(Set<String> keyIds) {
     requireNonNull(keyIds, "keyIds");
-    synchronized (lock) {
-      for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
-        Entry entry = it.next();
-        if (entry.token != null && !keyIds.contains(entry.token.keyId())) {
+    for (Map.Entry<CacheKey, Entry> item : entries.entrySet()) {
+      Entry entry = item.getValue();
+      synchronized (entry) {
+        CachedToken token = entry.token;
+        if (token != null && !keyIds.contains(token.keyId())) {
           entry.token = null;
           if (entry.refill == null) {
-            it.remove();
+            entries.remove(item.getKey(), entry);
           }
         }
       }
     }
   }
 
-  /** The number of keys held. */
+  /** The number of tokens held (keys whose last refill failed hold none). */
   public int size() {
-    synchronized (lock) {
-      return entries.size();
+    int count = 0;
+    for (Entry entry : entries.values()) {
+      if (entry.token != null) {
+        count++;
+      }
     }
+    return count;
   }
 
   private static String describe(Exception error) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,38 +63,21 @@ class ProcFsInspectorTest {
     }
   }
 
-  /** A stat line whose command name has spaces and a ')', with start time 777. */
-  private static byte[] stat(char state) {
-    return ("42 (a b) c) " + state + " 1 42 42 0 -1 4194560 96 0 0 0 0 0 0 0 20 0 1 0 777 1 2")
-        .getBytes(StandardCharsets.US_ASCII);
+  @Test
+  void hasMemory_statmLines() {
+    assertTrue(hasMemory("2617 254 219 5 0 112 0\n"));
+    assertFalse(hasMemory("0 0 0 0 0 0 0\n"), "a zombie");
+    assertFalse(hasMemory(""));
+  }
+
+  private static boolean hasMemory(String statm) {
+    byte[] bytes = statm.getBytes(StandardCharsets.US_ASCII);
+    return ProcFsInspector.hasMemory(ByteBuffer.wrap(bytes), bytes.length);
   }
 
   @Test
-  void liveStartTime_runningProcess_startTimeAfterOddCommandName() {
-    byte[] line = stat('S');
-    assertEquals(777, ProcFsInspector.liveStartTime(line, line.length));
-  }
-
-  @Test
-  void liveStartTime_zombieOrDead_minusOne() {
-    byte[] zombie = stat('Z');
-    byte[] dead = stat('X');
-    assertEquals(-1, ProcFsInspector.liveStartTime(zombie, zombie.length));
-    assertEquals(-1, ProcFsInspector.liveStartTime(dead, dead.length));
-  }
-
-  @Test
-  void liveStartTime_truncatedLine_minusOne() {
-    byte[] line = stat('S');
-    assertEquals(-1, ProcFsInspector.liveStartTime(line, 20));
-    assertEquals(-1, ProcFsInspector.liveStartTime(line, 0));
-  }
-
-  @Test
-  void liveStartTime_agreesWithTextParser() throws Exception {
-    byte[] line = Files.readAllBytes(Path.of("/proc/self/stat"));
-    assertEquals(ProcFsInspector.startTime(new String(line,
-        StandardCharsets.US_ASCII)),
-        ProcFsInspector.liveStartTime(line, line.length));
+  void startTime_commandNameWithSpacesAndParenthesis_field22() throws Exception {
+    assertEquals(777, ProcFsInspector.startTime("42 (a b) c) S 1 42 42 0 -1 4194560 96 0 0 0"
+        + " 0 0 0 0 20 0 1 0 777 1 2"));
   }
 }
