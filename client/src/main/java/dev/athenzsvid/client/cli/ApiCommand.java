@@ -13,12 +13,18 @@ import dev.athenzsvid.proto.workload.JWTSVID;
 import dev.athenzsvid.proto.workload.JWTSVIDResponse;
 import dev.athenzsvid.proto.workload.ValidateJWTSVIDResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -73,7 +79,27 @@ public final class ApiCommand implements Runnable {
     public final Integer call() throws Exception {
       try (WorkloadApiClient client = options.connect()) {
         return call(client, spec.commandLine().getOut());
+      } catch (StatusRuntimeException e) {
+        throw unreachable(e).<Exception>map(CliException::new).orElse(e);
       }
+    }
+
+    /** A call that failed because nothing answers at the address, said in those words. */
+    private Optional<String> unreachable(StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+        return Optional.empty();
+      }
+      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+        if (cause instanceof FileNotFoundException) {
+          return Optional.of("no agent socket at " + options.address());
+        }
+        if (cause instanceof ConnectException || cause instanceof IOException
+            && String.valueOf(cause.getMessage()).contains("Connection refused")) {
+          return Optional.of("nothing is serving at " + options.address()
+              + " (connection refused)");
+        }
+      }
+      return Optional.empty();
     }
 
     abstract int call(WorkloadApiClient client, PrintWriter out) throws Exception;
@@ -150,7 +176,9 @@ public final class ApiCommand implements Runnable {
   }
 
   @Command(separator = " ", name = "bundles", mixinStandardHelpOptions = true,
-      description = "Fetch the JWT bundles (the signing keys of each trust domain).")
+      description = "Fetch the JWT bundles (the signing keys of each trust domain).",
+      footer = {"", "Example:",
+          "  athenz-svid-api fetch bundles -socket unix:///run/athenz-svid/agent.sock"})
   static final class FetchBundles extends AgentCall {
     @Override
     int call(WorkloadApiClient client, PrintWriter out) throws Exception {
@@ -211,7 +239,9 @@ public final class ApiCommand implements Runnable {
   }
 
   @Command(separator = " ", name = "watch", mixinStandardHelpOptions = true,
-      description = "Print every JWT bundle update until interrupted.")
+      description = "Print every JWT bundle update until interrupted.",
+      footer = {"", "Example:",
+          "  athenz-svid-api watch -socket unix:///run/athenz-svid/agent.sock -output json"})
   static final class Watch extends AgentCall {
     @Override
     int call(WorkloadApiClient client, PrintWriter out) throws Exception {
@@ -220,8 +250,16 @@ public final class ApiCommand implements Runnable {
       client.watchJwtBundles(new StreamObserver<>() {
         @Override
         public void onNext(JWTBundlesResponse bundles) {
-          out.println("Received JWT bundle update at " + java.time.Instant.now() + ":");
-          printBundles(out, bundles);
+          if (options.json()) {
+            // One JSON document per line, so a script can read updates as they come.
+            ObjectNode update = JSON.createObjectNode()
+                .put("received", java.time.Instant.now().toString());
+            update.set("bundles", bundlesJson(bundles));
+            out.println(update);
+          } else {
+            out.println("Received JWT bundle update at " + java.time.Instant.now() + ":");
+            printBundles(out, bundles);
+          }
           out.flush();
         }
 
@@ -244,7 +282,9 @@ public final class ApiCommand implements Runnable {
   }
 
   @Command(separator = " ", name = "healthcheck", mixinStandardHelpOptions = true,
-      description = "Exit 0 when the agent reports SERVING through gRPC health, else 1.")
+      description = "Exit 0 when the agent reports SERVING through gRPC health, else 1.",
+      footer = {"", "Example:",
+          "  athenz-svid-api healthcheck -socket unix:///run/athenz-svid/agent.sock"})
   static final class HealthCheck extends AgentCall {
     @Override
     int call(WorkloadApiClient client, PrintWriter out) throws Exception {
@@ -252,7 +292,7 @@ public final class ApiCommand implements Runnable {
       if (status != ServingStatus.SERVING) {
         throw new CliException("agent is unhealthy: " + status);
       }
-      out.println("Agent is healthy.");
+      out.println(options.json() ? "{\"status\":\"SERVING\"}" : "Agent is healthy.");
       return 0;
     }
   }
@@ -284,13 +324,19 @@ public final class ApiCommand implements Runnable {
     };
   }
 
-  static ObjectNode bundlesJson(JWTBundlesResponse bundles) throws Exception {
+  /** The bundles as one JSON object; a bundle that is not JSON is kept as text. */
+  static ObjectNode bundlesJson(JWTBundlesResponse bundles) {
     ObjectNode node = JSON.createObjectNode();
     for (Map.Entry<String, ByteString> bundle : sorted(bundles).entrySet()) {
-      node.set(bundle.getKey(), JSON.readTree(bundle.getValue().toByteArray()));
+      try {
+        node.set(bundle.getKey(), JSON.readTree(bundle.getValue().toByteArray()));
+      } catch (IOException e) {
+        node.put(bundle.getKey(), bundle.getValue().toStringUtf8());
+      }
     }
     return node;
   }
+
 
   static void printBundles(PrintWriter out, JWTBundlesResponse bundles) {
     for (Map.Entry<String, ByteString> bundle : sorted(bundles).entrySet()) {

@@ -24,24 +24,36 @@ final class ApiOptions {
   Output output;
 
   WorkloadApiClient connect() throws CliException {
-    String address = socket != null ? socket : System.getenv(EndpointAddress.ENV);
+    String address = address();
     if (address == null || address.isEmpty()) {
-      throw new CliException("no socket: give -socket or set " + EndpointAddress.ENV);
+      throw new CliException.Usage("no socket: give -socket or set " + EndpointAddress.ENV);
     }
-    return WorkloadApiClient.connect(EndpointAddress.parse(address), deadline());
+    EndpointAddress endpoint;
+    try {
+      endpoint = EndpointAddress.parse(address);
+    } catch (IllegalArgumentException e) {
+      throw new CliException.Usage((socket != null ? "-socket: " : EndpointAddress.ENV + ": ")
+          + e.getMessage());
+    }
+    return WorkloadApiClient.connect(endpoint, deadline());
+  }
+
+  /** The address as given, for messages. */
+  String address() {
+    return socket != null ? socket : System.getenv(EndpointAddress.ENV);
   }
 
   Duration deadline() throws CliException {
+    Duration value;
     try {
-      Duration value = Durations.parse(timeout);
-      if (!value.isZero()) {
-        return value;
-      }
+      value = Durations.parse(timeout);
     } catch (IllegalArgumentException e) {
-      // Reported below with the flag's name.
+      throw new CliException.Usage("-timeout: \"" + timeout + "\": " + e.getMessage());
     }
-    throw new CliException("-timeout: \"" + timeout + "\" is not a positive duration "
-        + "such as 500ms or 5s");
+    if (value.isZero()) {
+      throw new CliException.Usage("-timeout: must be at least 1ms");
+    }
+    return value;
   }
 
   boolean json() {

@@ -24,7 +24,7 @@ final class Cli {
     CommandLine line = new CommandLine(command);
     line.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(e));
-      return EXIT_FAILED;
+      return e instanceof CliException.Usage ? EXIT_USAGE : EXIT_FAILED;
     });
     return line;
   }

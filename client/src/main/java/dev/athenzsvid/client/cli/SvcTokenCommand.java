@@ -3,6 +3,7 @@ package dev.athenzsvid.client.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.athenzsvid.client.tls.Pem;
 import dev.athenzsvid.client.tls.TlsContexts;
 import dev.athenzsvid.client.zts.ZtsClient;
 import dev.athenzsvid.client.zts.ZtsException;
@@ -11,9 +12,14 @@ import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +36,14 @@ import picocli.CommandLine.Spec;
 @Command(separator = " ", name = "zts-svctoken",
     description = "Fetch a JWT-SVID for a service straight from a ZTS server and print it.",
     footer = {"", "Example:",
-        "  zts-svctoken -zts https://localhost:4443/zts/v1 -domain athenz.demo -service api \\",
-        "    -provider sys.auth.rbac -instance host-1 -audience https://api.example.com \\",
-        "    -nonce 8f0c2d -svc-key-file agent.key.pem -svc-cert-file agent.cert.pem \\",
-        "    -cacert ca.cert.pem -spiffe-uri spiffe://athenz.io/ns/default/sa/athenz.demo.api \\",
-        "    -spiffe-svid",
-        "", "-zts may be left out when $HOME/.athenz/config has a zts: entry."},
+        "  zts-svctoken -zts https://localhost:4443/zts/v1 \\",
+        "    -domain athenz.demo -service api -provider sys.auth.rbac \\",
+        "    -instance host-1 -nonce 8f0c2d -audience https://api.example.com \\",
+        "    -svc-key-file agent.key.pem -svc-cert-file agent.cert.pem \\",
+        "    -cacert ca.cert.pem -spiffe-svid \\",
+        "    -spiffe-uri spiffe://athenz.io/ns/default/sa/athenz.demo.api",
+        "", "-zts may be left out when $HOME/.athenz/config has a zts: entry.",
+        "Exit status: 0 with the token on standard output, 1 with one line on failure."},
     sortOptions = false, usageHelpAutoWidth = true)
 public final class SvcTokenCommand implements Callable<Integer> {
   static final String VERSION = "zts-svctoken (athenz-svid) 0.1.0";
@@ -143,14 +151,49 @@ public final class SvcTokenCommand implements Callable<Integer> {
   }
 
   private ZtsClient client(String url) throws CliException {
+    URI base = ztsUrl(url);
+    PrivateKey key = read("-svc-key-file", keyFile, Pem::readPrivateKey);
+    List<X509Certificate> chain = read("-svc-cert-file", certFile, Pem::readCertificates);
+    List<X509Certificate> trusted =
+        caCertFile == null ? null : read("-cacert", caCertFile, Pem::readCertificates);
     try {
-      return new ZtsClient(URI.create(url), TlsContexts.client(keyFile, certFile, caCertFile),
+      Pem.checkKeyMatches(key, chain.get(0));
+      return new ZtsClient(base, TlsContexts.client(key, chain, trusted),
           Duration.ofSeconds(timeoutSeconds));
     } catch (IOException | GeneralSecurityException e) {
-      throw new CliException(e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw new CliException("-zts: " + e.getMessage());
+      throw new CliException("-svc-key-file: " + e.getMessage());
     }
+  }
+
+  private static URI ztsUrl(String url) throws CliException {
+    try {
+      URI uri = new URI(url);
+      if ("https".equals(uri.getScheme()) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // Reported below.
+    }
+    throw new CliException("-zts: \"" + url + "\" is not an https:// URL");
+  }
+
+  /** Reads a PEM file named by {@code flag}; the message says which flag and why. */
+  private static <T> T read(String flag, Path file, PemReader<T> reader) throws CliException {
+    try {
+      return reader.read(file);
+    } catch (NoSuchFileException e) {
+      throw new CliException(flag + ": " + file + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new CliException(flag + ": " + file + ": permission denied");
+    } catch (IOException e) {
+      String message = e.getMessage();
+      throw new CliException(flag + ": " + (message != null && message.startsWith(file.toString())
+          ? message : file + ": " + message));
+    }
+  }
+
+  private interface PemReader<T> {
+    T read(Path file) throws IOException;
   }
 
   private List<String> missing(String url) {

@@ -1,13 +1,20 @@
 package dev.athenzsvid.client.tls;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.SignatureException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -25,7 +32,70 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
  * keys, and certificate chains. Every failure names the file. Stateless and thread-safe.
  */
 public final class Pem {
+  /** Message of {@link #checkKeyMatches} when the key is not the certificate's. */
+  public static final String KEY_MISMATCH = "private key does not match the certificate";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private Pem() {}
+
+  /**
+   * Fails unless {@code key} is the private half of the certificate's public key: signs a
+   * few random bytes with the key and verifies them with the certificate. Catches a key file
+   * and certificate file that were paired by mistake before TLS handshakes fail on it.
+   *
+   * @throws GeneralSecurityException with message {@link #KEY_MISMATCH} on a mismatch, or
+   *     naming the algorithm when it cannot be checked
+   */
+  public static void checkKeyMatches(PrivateKey key, X509Certificate certificate)
+      throws GeneralSecurityException {
+    requireNonNull(key, "key");
+    requireNonNull(certificate, "certificate");
+    PublicKey publicKey = certificate.getPublicKey();
+    if (!normalized(key.getAlgorithm()).equals(normalized(publicKey.getAlgorithm()))) {
+      throw new GeneralSecurityException(KEY_MISMATCH);
+    }
+    String algorithm = signatureAlgorithm(key);
+    byte[] challenge = new byte[32];
+    RANDOM.nextBytes(challenge);
+    Signature signer = Signature.getInstance(algorithm);
+    signer.initSign(key);
+    signer.update(challenge);
+    byte[] signature = signer.sign();
+    boolean valid;
+    try {
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(publicKey);
+      verifier.update(challenge);
+      valid = verifier.verify(signature);
+    } catch (InvalidKeyException | SignatureException e) {
+      // A key of another size or curve yields a signature (or a key) the other side rejects.
+      valid = false;
+    }
+    if (!valid) {
+      throw new GeneralSecurityException(KEY_MISMATCH);
+    }
+  }
+
+  private static String signatureAlgorithm(PrivateKey key) throws GeneralSecurityException {
+    return switch (key.getAlgorithm()) {
+      case "EC", "ECDSA" -> "SHA256withECDSA";
+      case "RSA" -> "SHA256withRSA";
+      case "EdDSA", "Ed25519", "Ed448" -> key.getAlgorithm();
+      default -> throw new GeneralSecurityException(
+          "cannot check a " + key.getAlgorithm() + " key against its certificate");
+    };
+  }
+
+  // Providers name the same family differently (BouncyCastle "ECDSA" and "Ed25519", the JDK
+  // "EC" and "EdDSA").
+  private static String normalized(String algorithm) {
+    return switch (algorithm) {
+      case "ECDSA" -> "EC";
+      case "Ed25519", "Ed448" -> "EdDSA";
+      default -> algorithm;
+    };
+  }
 
   /** The single private key in {@code file}. */
   public static PrivateKey readPrivateKey(Path file) throws IOException {

@@ -8,14 +8,19 @@ import dev.athenzsvid.proto.zts.InstanceIdentity;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.proto.zts.ResourceError;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A client of the Athenz ZTS REST API over HTTPS with a client certificate. Thread-safe;
@@ -117,7 +122,25 @@ public final class ZtsClient {
     return new ZtsException(status, "ZTS answered HTTP " + status);
   }
 
+  /** What went wrong on the way to the server, in words rather than exception names. */
   private static String describe(IOException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (cause instanceof UnknownHostException) {
+        return "unknown host " + cause.getMessage();
+      }
+      if (cause instanceof CertPathValidatorException
+          || cause instanceof CertPathBuilderException) {
+        return "TLS handshake failed: the server's certificate is not signed by a trusted CA";
+      }
+      if (cause instanceof SSLHandshakeException && String.valueOf(cause.getMessage())
+          .contains("handshake_failure")) {
+        return "TLS handshake failed: the server refused the connection (is the client"
+            + " certificate signed by a CA it trusts?)";
+      }
+    }
     String message = e.getMessage();
     return message == null || message.isEmpty() ? e.getClass().getSimpleName() : message;
   }
