@@ -33,6 +33,12 @@ public final class BundleManager implements BundleSource {
   /** How often at most an unknown key id makes the agent ask the server again. */
   public static final Duration UNKNOWN_KID_REFETCH = Duration.ofSeconds(10);
 
+  /** Logged when a scheduled fetch fails before any bundle was fetched. */
+  static final String FETCH_FAILED_NONE_YET = "cannot fetch JWT bundle; none yet";
+  /** Logged when a scheduled fetch fails and an earlier bundle stays in use. */
+  static final String FETCH_FAILED_KEEPING =
+      "cannot refresh JWT bundle; keeping the previous one";
+
   private final Upstream upstream;
   private final String trustDomainId;
   private final Clock clock;
@@ -123,7 +129,7 @@ public final class BundleManager implements BundleSource {
       refresh();
     } catch (UpstreamException e) {
       log.atWarn().addKeyValue("error", e.getMessage())
-          .log("cannot refresh JWT bundle; keeping the previous one");
+          .log(current == null ? FETCH_FAILED_NONE_YET : FETCH_FAILED_KEEPING);
     } catch (RuntimeException e) {
       log.atError().setCause(e).log("unexpected failure refreshing JWT bundle");
     }

@@ -6,12 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.athenzsvid.client.config.Durations;
+import dev.athenzsvid.client.tls.Pem;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,12 +29,15 @@ import java.util.Set;
 
 /**
  * Turns the YAML tree into an {@link AgentConfig}, naming the setting in every error. Unknown
- * keys are errors, so a misspelt setting is never silently ignored. Not thread-safe; one use.
+ * keys are errors, so a misspelt setting is never silently ignored. Reads the agent's key and
+ * certificate files to check they hold a matching pair. Not thread-safe; one use.
  */
 final class ConfigParser {
   static final String UNKNOWN = "unknown setting";
   static final String REQUIRED = "is required";
   static final String NO_SUCH_FILE = "no such file";
+  /** The key file and certificate file were paired by mistake. */
+  static final String KEY_MISMATCH = "does not match the certificate in server.certFile";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP = Set.of("socket", "trustDomain", "instanceId", "server",
@@ -107,6 +115,7 @@ final class ConfigParser {
     Duration timeout = duration(node, "server.timeout", Duration.ofSeconds(5));
     Path cert = existingFile(node, "server.certFile");
     Path key = existingFile(node, "server.keyFile");
+    checkKeyPair(key, cert);
     Optional<Path> ca = path(node, "server.caCertFile");
     if (ca.isPresent()) {
       ca = Optional.of(existingFile(node, "server.caCertFile"));
@@ -298,6 +307,39 @@ final class ConfigParser {
       throw new ConfigException(name, file + ": not readable");
     }
     return file;
+  }
+
+  /**
+   * Reads the agent's key and certificate once so a wrong pair stops the agent at start
+   * instead of failing every TLS handshake later. The files are read again, and rotated, by
+   * the key manager; this only validates them.
+   */
+  private static void checkKeyPair(Path keyFile, Path certFile) throws ConfigException {
+    X509Certificate certificate;
+    try {
+      certificate = Pem.readCertificates(certFile).get(0);
+    } catch (IOException e) {
+      throw new ConfigException("server.certFile", namingFile(certFile, e));
+    }
+    PrivateKey key;
+    try {
+      key = Pem.readPrivateKey(keyFile);
+    } catch (IOException e) {
+      throw new ConfigException("server.keyFile", namingFile(keyFile, e));
+    }
+    try {
+      Pem.checkKeyMatches(key, certificate);
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException("server.keyFile",
+          Pem.KEY_MISMATCH.equals(e.getMessage()) ? KEY_MISMATCH
+              : keyFile + ": " + e.getMessage());
+    }
+  }
+
+  // The PEM reader names the file in its own errors, the underlying parser does not.
+  private static String namingFile(Path file, IOException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.startsWith(file.toString()) ? message : file + ": " + message;
   }
 
   private static ConfigException missing(String name) {

@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
   private static final Logger log = LoggerFactory.getLogger(ReloadingKeyManager.class);
+  static final String RELOAD_FAILED =
+      "cannot reload agent certificate and key; keeping the previous ones";
 
   private record Loaded(X509KeyManager delegate, FileTime keyTime, FileTime certTime,
       long keySize, long certSize, Instant checkedAt) {}
@@ -101,18 +103,16 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     long certSize = Files.size(certFile);
     PrivateKey key = Pem.readPrivateKey(keyFile);
     List<X509Certificate> chain = Pem.readCertificates(certFile);
-    if (!sameAlgorithm(key, chain.get(0))) {
-      throw new GeneralSecurityException("key in " + keyFile + " does not match " + certFile);
+    try {
+      Pem.checkKeyMatches(key, chain.get(0));
+    } catch (GeneralSecurityException e) {
+      throw new GeneralSecurityException(keyFile + ": " + e.getMessage() + " in " + certFile, e);
     }
     KeyStore store = Pem.keyStore(key, chain);
     KeyManagerFactory factory = KeyManagerFactory.getInstance("SunX509");
     factory.init(store, new char[0]);
     X509KeyManager delegate = (X509KeyManager) factory.getKeyManagers()[0];
     return new Loaded(delegate, keyTime, certTime, keySize, certSize, clock.instant());
-  }
-
-  private static boolean sameAlgorithm(PrivateKey key, X509Certificate certificate) {
-    return key.getAlgorithm().equals(certificate.getPublicKey().getAlgorithm());
   }
 
   /** The current key manager, re-read first if the files changed since the last check. */
@@ -141,8 +141,9 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
               loaded.keySize(), loaded.certSize(), clock.instant());
         }
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        log.atWarn().addKeyValue("certFile", certFile).addKeyValue("error", e.getMessage())
-            .log("cannot reload agent certificate and key; keeping the previous ones");
+        log.atWarn().addKeyValue("keyFile", keyFile).addKeyValue("certFile", certFile)
+            .addKeyValue("error", e.getMessage())
+            .log(RELOAD_FAILED);
         current = new Loaded(loaded.delegate(), loaded.keyTime(), loaded.certTime(),
             loaded.keySize(), loaded.certSize(), clock.instant());
       }
