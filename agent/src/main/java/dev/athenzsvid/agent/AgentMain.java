@@ -20,7 +20,9 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code athenz-svid-agent} command: reads the config file, applies flags, configures
@@ -38,6 +40,9 @@ public final class AgentMain implements Callable<Integer> {
    */
   static final String TEXT_PATTERN =
       "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg %kvp%n";
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--config", required = true, description = "YAML config file")
   Path config;
@@ -67,7 +72,7 @@ public final class AgentMain implements Callable<Integer> {
     try {
       settings = settings();
     } catch (ConfigException e) {
-      System.err.println("config error: " + e.getMessage());
+      spec.commandLine().getErr().println("config error: " + e.getMessage());
       return 2;
     }
     configureLogging(settings.log());
@@ -76,7 +81,7 @@ public final class AgentMain implements Callable<Integer> {
     try {
       agent = WorkloadAgent.start(settings);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      System.err.println("cannot start agent: " + e.getMessage());
+      spec.commandLine().getErr().println("cannot start agent: " + e.getMessage());
       return 1;
     }
     // TODO(#4): a test that sends SIGTERM to a child agent process; close() itself, which

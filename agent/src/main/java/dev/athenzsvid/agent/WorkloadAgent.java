@@ -34,6 +34,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -91,6 +92,13 @@ public final class WorkloadAgent implements AutoCloseable {
 
   /** How long {@link #close()} lets running calls finish. */
   public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+  /** {@link #prepareSocketPath} refuses a socket directory anyone may write to. */
+  static final String WORLD_WRITABLE_DIRECTORY = "socket directory %s is world-writable";
+  /** {@link #prepareSocketPath} refuses a socket path that is a directory. */
+  static final String SOCKET_IS_DIRECTORY = "socket path %s is a directory";
+  /** {@link #prepareSocketPath} refuses a socket another process answers on. */
+  static final String SOCKET_IN_USE = "another process is serving on %s";
 
   private static final int REFILL_THREADS = 8;
   private static final int REFILL_QUEUE = 1024;
@@ -200,6 +208,9 @@ public final class WorkloadAgent implements AutoCloseable {
         .forAddress(new DomainSocketAddress(socket.toString()),
             PeerCredentialsBridge.serverCredentials())
         .channelType(EpollServerDomainSocketChannel.class)
+        // grpc-java sets SO_KEEPALIVE on every accepted channel; a Unix socket has no such
+        // option, so Netty warned on each connection. A null value removes the option.
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
         // Handlers never block: a cached token, a remembered validation and attestation (one
@@ -325,14 +336,14 @@ public final class WorkloadAgent implements AutoCloseable {
         Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     Set<PosixFilePermission> permissions = attributes.permissions();
     if (permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
-      throw new IOException("socket directory " + dir + " is world-writable");
+      throw new IOException(String.format(WORLD_WRITABLE_DIRECTORY, dir));
     }
     if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       if (Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException("socket path " + socket + " is a directory");
+        throw new IOException(String.format(SOCKET_IS_DIRECTORY, socket));
       }
       if (answers(socket)) {
-        throw new IOException("another process is serving on " + socket);
+        throw new IOException(String.format(SOCKET_IN_USE, socket));
       }
       Files.delete(socket);
       log.atInfo().addKeyValue("socket", socket).log("removed stale socket file");

@@ -15,12 +15,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Where the agent puts its socket, and what it refuses to do there. Real files, real sockets. */
 class SocketPathTest {
+  /** Where Netty's server bootstrap logs channel options it cannot apply. */
+  private static final String NETTY_BOOTSTRAP =
+      "io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap";
+
   @TempDir
   Path dir;
 
@@ -45,7 +50,7 @@ class SocketPathTest {
     Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxrwxrwx"));
     IOException e = assertThrows(IOException.class,
         () -> WorkloadAgent.prepareSocketPath(parent.resolve("agent.sock")));
-    assertEquals("socket directory " + parent + " is world-writable", e.getMessage());
+    assertEquals(String.format(WorkloadAgent.WORLD_WRITABLE_DIRECTORY, parent), e.getMessage());
   }
 
   @Test
@@ -53,7 +58,7 @@ class SocketPathTest {
     Path socket = Files.createDirectories(dir.resolve("run/agent.sock"));
     IOException e =
         assertThrows(IOException.class, () -> WorkloadAgent.prepareSocketPath(socket));
-    assertEquals("socket path " + socket + " is a directory", e.getMessage());
+    assertEquals(String.format(WorkloadAgent.SOCKET_IS_DIRECTORY, socket), e.getMessage());
   }
 
   @Test
@@ -77,7 +82,8 @@ class SocketPathTest {
           AgentConfig.parse(AgentFixture.configYaml(dir, AgentFixture.defaultWorkloads()), dir);
       IOException e = assertThrows(IOException.class,
           () -> WorkloadAgent.builder(config).upstream(first.upstream).start());
-      assertEquals("another process is serving on " + first.agent.socket(), e.getMessage());
+      assertEquals(String.format(WorkloadAgent.SOCKET_IN_USE, first.agent.socket()),
+          e.getMessage());
       assertEquals(AgentFixture.API_ID,
           first.stub().fetchJWTSVID(request()).getSvids(0).getSpiffeId());
     }
@@ -91,6 +97,16 @@ class SocketPathTest {
       Set<PosixFilePermission> parent =
           Files.getPosixFilePermissions(fixture.agent.socket().getParent());
       assertTrue(parent.contains(PosixFilePermission.OTHERS_EXECUTE), parent.toString());
+    }
+  }
+
+  @Test
+  void start_connectionAccepted_noUnknownChannelOptionWarning() throws Exception {
+    try (LogCapture netty = LogCapture.of(NETTY_BOOTSTRAP);
+        AgentFixture fixture = new AgentFixture(dir)) {
+      // The server sets child options on the accepted channel before the call is served.
+      fixture.stub().fetchJWTSVID(request());
+      assertEquals(List.of(), netty.messages());
     }
   }
 

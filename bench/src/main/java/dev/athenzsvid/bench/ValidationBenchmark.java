@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class ValidationBenchmark {
   private static final String TD = "spiffe://athenz.io";
-  private static final int TOKENS = 50_000;
+  private static final int TOKENS = 1_000;
 
   /** {@code native} installs the native provider first, as the agent does at start. */
   @Param({"jdk", "native"})

@@ -2,6 +2,7 @@ package dev.athenzsvid.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.athenzsvid.client.tls.Pem;
 import dev.athenzsvid.client.tls.TlsContexts;
 import dev.athenzsvid.server.authz.PolicyEngine;
 import dev.athenzsvid.server.config.ConfigException;
@@ -15,12 +16,18 @@ import dev.athenzsvid.server.provider.ProviderRegistry;
 import dev.athenzsvid.server.signing.KeyRing;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -45,9 +52,10 @@ import org.slf4j.LoggerFactory;
  * }
  * </pre>
  *
- * <p>{@link #start(ServerConfig)} loads the signing keys (generating the default key on first
- * use), reads the domain directory, builds the configured providers and listens on HTTPS with
- * TLS 1.2 and 1.3, requesting (not requiring) client certificates. Every
+ * <p>{@link #start(ServerConfig)} checks the TLS files (the key must match the certificate),
+ * then loads the signing keys (generating the default key on first use), reads the domain
+ * directory, builds the configured providers and listens on HTTPS with TLS 1.2 and 1.3,
+ * requesting (not requiring) client certificates. Every
  * {@code domains.refreshInterval} the domain directory is re-read, and so are the signing
  * settings and key files (see {@link KeyRing}); {@link #reloadDomains()} and
  * {@link #reloadKeys()} do the same at once. {@link #close()} stops accepting connections,
@@ -55,6 +63,9 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 public final class TokenServer implements AutoCloseable {
+  /** The problem with {@code tls.keyFile} when it is not the key of the certificate. */
+  public static final String TLS_KEY_MISMATCH = "does not match the certificate in tls.certFile";
+
   private static final Logger log = LoggerFactory.getLogger(TokenServer.class);
   private static final int MAX_THREADS = 64;
 
@@ -104,8 +115,10 @@ public final class TokenServer implements AutoCloseable {
       throws ConfigException, IOException {
     requireNonNull(config, "config");
     requireNonNull(clock, "clock");
-    KeyRing keys = KeyRing.load(signing, config.tokens().maxExpiry(), clock);
+    // TLS first: it only reads files, while loading the signing keys may generate and write
+    // one, and a start that fails on a bad TLS file must leave nothing behind.
     SSLContext tls = tls(config.tls());
+    KeyRing keys = KeyRing.load(signing, config.tokens().maxExpiry(), clock);
 
     DomainDirectory domains = new DomainDirectory(config.domains().dir());
     ServerMetrics metrics = new ServerMetrics(() -> keys.get().jwks(true, clock.instant()).size(),
@@ -191,15 +204,51 @@ public final class TokenServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The TLS context of the listener. Each file is checked on its own, and the key against the
+   * certificate, so a wrong file is named at start instead of failing every handshake.
+   */
   private static SSLContext tls(ServerConfig.Tls tls) throws ConfigException {
+    List<X509Certificate> chain;
     try {
+      chain = Pem.readCertificates(tls.certFile());
+    } catch (IOException e) {
+      throw new ConfigException("tls.certFile", namingFile(tls.certFile(), e));
+    }
+    PrivateKey key;
+    try {
+      key = Pem.readPrivateKey(tls.keyFile());
+    } catch (IOException e) {
+      throw new ConfigException("tls.keyFile", namingFile(tls.keyFile(), e));
+    }
+    try {
+      Pem.checkKeyMatches(key, chain.get(0));
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException("tls.keyFile", Pem.KEY_MISMATCH.equals(e.getMessage())
+          ? TLS_KEY_MISMATCH : tls.keyFile() + ": " + e.getMessage());
+    }
+    TrustManager[] trust;
+    try {
+      trust = TlsContexts.trustManagers(tls.caCertFile());
+    } catch (IOException | GeneralSecurityException e) {
+      throw new ConfigException("tls.caCertFile", namingFile(tls.caCertFile(), e));
+    }
+    try {
+      KeyManagerFactory keys =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(Pem.keyStore(key, chain), new char[0]);
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(TlsContexts.keyManagers(tls.keyFile(), tls.certFile()),
-          TlsContexts.trustManagers(tls.caCertFile()), null);
+      context.init(keys.getKeyManagers(), trust, null);
       return context;
     } catch (IOException | GeneralSecurityException e) {
       throw new ConfigException("tls", e.getMessage());
     }
+  }
+
+  // The PEM reader names the file in its own errors; the parsers under it do not.
+  private static String namingFile(Path file, Exception e) {
+    String message = String.valueOf(e.getMessage());
+    return message.startsWith(file.toString()) ? message : file + ": " + message;
   }
 
   private static Server jetty(ServerConfig.Listen listen, SSLContext tls, ApiHandler api) {

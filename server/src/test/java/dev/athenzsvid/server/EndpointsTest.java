@@ -194,13 +194,30 @@ class EndpointsTest {
   }
 
   @Test
-  void keysWithPost_405JsonError() throws Exception {
+  void keysWithPost_405JsonErrorAllowGet() throws Exception {
     HttpResponse<String> response = http().send(
         HttpRequest.newBuilder(URI.create(server.uri() + "/oauth2/keys"))
             .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
         HttpResponse.BodyHandlers.ofString());
 
     InstanceRegisterTest.assertError(response, 405, ApiHandler.METHOD_NOT_ALLOWED);
+    assertEquals(List.of("GET"), response.headers().allValues("Allow"));
+  }
+
+  @Test
+  void instanceWithGet_405AllowPost() throws Exception {
+    HttpResponse<String> response = get("/instance");
+
+    InstanceRegisterTest.assertError(response, 405, ApiHandler.METHOD_NOT_ALLOWED);
+    assertEquals(List.of("POST"), response.headers().allValues("Allow"));
+  }
+
+  @Test
+  void keysWithGet_200NoAllowHeader() throws Exception {
+    HttpResponse<String> response = get("/oauth2/keys");
+
+    assertEquals(200, response.statusCode());
+    assertEquals(List.of(), response.headers().allValues("Allow"));
   }
 
   static HttpResponse<String> get(String path) throws Exception {

@@ -23,19 +23,28 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -120,6 +129,39 @@ class TokenServerTest {
         + "identity=athenz.demo.api audience=aud kid=- expiry=- instance=host-1 outcome=403"),
         refused);
     audit.list.forEach(e -> assertFalse(e.getFormattedMessage().contains(token)));
+  }
+
+  static Stream<Arguments> incompleteRequests() {
+    return Stream.of(
+        Arguments.of("no body", "null", "identity=- audience=- kid=- expiry=- instance=- "
+            + "outcome=400 reason=\"" + InstanceService.BODY_REQUIRED + "\""),
+        Arguments.of("no fields", "{}", "identity=- audience=- kid=- expiry=- instance=- "
+            + "outcome=400 reason=\"" + InstanceService.FIELD_REQUIRED + "provider\""),
+        Arguments.of("domain only", "{\"provider\": \"sys.auth.rbac\", "
+            + "\"domain\": \"athenz.demo\"}", "identity=athenz.demo.- audience=- kid=- "
+            + "expiry=- instance=- outcome=400 reason=\"" + InstanceService.FIELD_REQUIRED
+            + "service\""));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("incompleteRequests")
+  void register_incompleteRequest_auditLineDashesUnknownFields(String name, String body,
+      String fields) throws Exception {
+    ListAppender<ILoggingEvent> audit = capture(AuditLog.LOGGER);
+    try (TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile))) {
+      HttpClient http = HttpClient.newBuilder()
+          .sslContext(fixture.clientTls(fixture.ca, "athenz.demo.agent"))
+          .version(HttpClient.Version.HTTP_1_1).build();
+      HttpResponse<String> response = http.send(
+          HttpRequest.newBuilder(URI.create(server.uri() + "/instance"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, response.statusCode());
+    }
+
+    assertEquals(List.of("jwt-svid refused caller=athenz.demo.agent " + fields),
+        audit.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
   }
 
   @Test
@@ -212,22 +254,79 @@ class TokenServerTest {
     }
   }
 
-  @Test
-  void main_badSetting_exits2WithOneLineNamingIt() {
+  /** The exit code of the command line and what it wrote to standard error. */
+  private record MainResult(int code, String err) {}
+
+  private static MainResult runMain(String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream saved = System.err;
     int code;
     try {
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = new CommandLine(new ServerMain()).execute("--config",
-          fixture.configFile.toString(), "--domains-dir", "/nonexistent/domains");
+      code = new CommandLine(new ServerMain()).execute(args);
     } finally {
       System.setErr(saved);
     }
+    return new MainResult(code, err.toString(StandardCharsets.UTF_8));
+  }
 
-    assertEquals(2, code);
-    assertEquals("config error: domains.dir: /nonexistent/domains: no such file\n",
-        err.toString(StandardCharsets.UTF_8));
+  @Test
+  void main_badSetting_exits2WithOneLineNamingIt() {
+    MainResult result = runMain("--config", fixture.configFile.toString(), "--domains-dir",
+        "/nonexistent/domains");
+
+    assertEquals(new MainResult(2, "config error: domains.dir: /nonexistent/domains: "
+        + "no such file\n"), result);
+  }
+
+  @Test
+  void main_missingConfigFile_exits2WithOneLineNamingFile() {
+    Path missing = dir.resolve("x/nope.yaml");
+
+    MainResult result = runMain("--config", missing.toString());
+
+    assertEquals(new MainResult(2, "config error: " + missing + ": no such file\n"), result);
+  }
+
+  @Test
+  void main_invalidYaml_exits2WithFirstLineAndPosition() throws Exception {
+    Files.writeString(fixture.configFile, "listen: {host: 127.0.0.1\ntls: x\n");
+
+    MainResult result = runMain("--config", fixture.configFile.toString());
+
+    assertEquals(new MainResult(2, "config error: " + fixture.configFile
+        + ": not valid YAML: while parsing a flow mapping at line 1, column 9\n"), result);
+  }
+
+  @Test
+  void start_tlsKeyFileHoldsCertificate_configErrorAndNothingWritten() throws Exception {
+    ConfigException e = assertThrows(ConfigException.class, () -> TokenServer.start(
+        ServerConfig.load(fixture.configFile, Map.of("tls.keyFile", "ca.pem"))));
+
+    assertEquals("tls.keyFile: " + fixture.caFile + ": no unencrypted PEM private key found",
+        e.getMessage());
+    assertFalse(Files.exists(dir.resolve("keys")), "generated key directory written");
+  }
+
+  @Test
+  void start_tlsKeyOfAnotherCertificate_configErrorAndNothingWritten() throws Exception {
+    fixture.ca.issue("other", List.of("localhost"), ServerFixture.VALIDITY)
+        .write(dir.resolve("other.key"), dir.resolve("other.pem"));
+
+    ConfigException e = assertThrows(ConfigException.class, () -> TokenServer.start(
+        ServerConfig.load(fixture.configFile, Map.of("tls.keyFile", "other.key"))));
+
+    assertEquals("tls.keyFile: " + TokenServer.TLS_KEY_MISMATCH, e.getMessage());
+    assertFalse(Files.exists(dir.resolve("keys")), "generated key directory written");
+  }
+
+  @Test
+  void start_tlsCertFileHoldsKey_configErrorNamingCertFile() throws Exception {
+    ConfigException e = assertThrows(ConfigException.class, () -> TokenServer.start(
+        ServerConfig.load(fixture.configFile, Map.of("tls.certFile", "server.key"))));
+
+    assertEquals("tls.certFile: " + dir.resolve("server.key") + ": no PEM certificate found",
+        e.getMessage());
   }
 
   @Test

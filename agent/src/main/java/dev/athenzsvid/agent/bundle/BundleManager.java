@@ -124,7 +124,8 @@ public final class BundleManager implements BundleSource {
     }
   }
 
-  private void refreshQuietly() {
+  /** One scheduled fetch: failures are logged, never thrown to the scheduler. */
+  void refreshQuietly() {
     try {
       refresh();
     } catch (UpstreamException e) {

@@ -36,7 +36,8 @@ import java.util.Optional;
  * {@code bundles.allowUnauthenticatedVerifiers} is true; any attested caller may validate.
  *
  * <p>Durations are written {@code 30s}, {@code 5m}, {@code 1h} (also {@code ms}); relative
- * paths resolve against the directory of the config file.
+ * paths resolve against the directory of the config file. The key and certificate files are
+ * read once while validating, so a pair that does not match is a config error.
  */
 public record AgentConfig(
     Path socket,
@@ -49,6 +50,9 @@ public record AgentConfig(
     Log log,
     List<WorkloadEntry> workloads,
     boolean allowUnauthenticatedVerifiers) {
+
+  /** The problem with {@code server.keyFile} when it is not the key of the certificate. */
+  public static final String KEY_MISMATCH = "does not match the certificate in server.certFile";
 
   /**
    * The token server and the agent's own credentials.
@@ -92,17 +96,16 @@ public record AgentConfig(
     try {
       text = Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new ConfigException("config", file + ": no such file");
+      throw new ConfigException(file.toString(), "no such file");
     } catch (IOException e) {
-      throw new ConfigException("config", file + ": " + e.getMessage());
+      throw new ConfigException(file.toString(), "not readable: " + e.getMessage());
     }
-    Path base = file.toAbsolutePath().getParent();
-    return parse(text, base);
+    return new ConfigParser(file.toAbsolutePath().getParent(), file.toString()).parse(text);
   }
 
   /** Validates YAML text; relative paths resolve against {@code baseDirectory}. */
   public static AgentConfig parse(String yaml, Path baseDirectory) throws ConfigException {
-    return new ConfigParser(requireNonNull(baseDirectory, "baseDirectory"))
+    return new ConfigParser(requireNonNull(baseDirectory, "baseDirectory"), "config")
         .parse(requireNonNull(yaml, "yaml"));
   }
 

@@ -36,8 +36,6 @@ final class ConfigParser {
   static final String UNKNOWN = "unknown setting";
   static final String REQUIRED = "is required";
   static final String NO_SUCH_FILE = "no such file";
-  /** The key file and certificate file were paired by mistake. */
-  static final String KEY_MISMATCH = "does not match the certificate in server.certFile";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP = Set.of("socket", "trustDomain", "instanceId", "server",
@@ -49,9 +47,12 @@ final class ConfigParser {
   private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
   private final Path base;
+  /** What whole-file problems are reported against: the file, or "config" for text. */
+  private final String source;
 
-  ConfigParser(Path base) {
+  ConfigParser(Path base, String source) {
     this.base = base.toAbsolutePath();
+    this.source = source;
   }
 
   AgentConfig parse(String yaml) throws ConfigException {
@@ -60,7 +61,7 @@ final class ConfigParser {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
       String reason = e.getOriginalMessage().lines().findFirst().orElse("invalid YAML");
-      throw new ConfigException("config", "not valid YAML: " + reason);
+      throw new ConfigException(source, "not valid YAML: " + reason);
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       root = YAML.createObjectNode();
@@ -331,7 +332,7 @@ final class ConfigParser {
       Pem.checkKeyMatches(key, certificate);
     } catch (GeneralSecurityException e) {
       throw new ConfigException("server.keyFile",
-          Pem.KEY_MISMATCH.equals(e.getMessage()) ? KEY_MISMATCH
+          Pem.KEY_MISMATCH.equals(e.getMessage()) ? AgentConfig.KEY_MISMATCH
               : keyFile + ": " + e.getMessage());
     }
   }

@@ -41,9 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>A TLS client resumes earlier sessions without presenting its certificate again, so the
  * server would keep seeing the old identity after a rotation. Contexts made by
  * {@link #clientContext} have their cached sessions dropped whenever the pair is reloaded;
- * a context built elsewhere around this key manager does not.
- * TODO(#4): the agent still builds its own context around this class; it must use
- * {@link #clientContext} for rotation to reach the server.
+ * a context built elsewhere around this key manager does not, so the agent builds its
+ * context through {@link #clientContext}.
  */
 public final class ReloadingKeyManager extends X509ExtendedKeyManager {
   private static final Logger log = LoggerFactory.getLogger(ReloadingKeyManager.class);

@@ -2,9 +2,13 @@ package dev.athenzsvid.agent.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
 
 import dev.athenzsvid.agent.FakeClock;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.LogCapture;
 import dev.athenzsvid.agent.metrics.AgentMetrics;
 import dev.athenzsvid.agent.upstream.UpstreamException;
 import java.text.ParseException;
@@ -39,6 +43,29 @@ class BundleManagerTest {
     manager.refresh();
     upstream.mode(FakeUpstream.Mode.DOWN);
     assertThrows(UpstreamException.class, manager::refresh);
+    assertEquals(Set.of("key-1"), manager.current().orElseThrow().keyIds());
+  }
+
+  @Test
+  void refreshQuietly_serverDownBeforeFirstBundle_warnsNoneYet() {
+    upstream.mode(FakeUpstream.Mode.DOWN);
+    try (LogCapture logs = LogCapture.of(BundleManager.class)) {
+      manager.refreshQuietly();
+      assertEquals(BundleManager.FETCH_FAILED_NONE_YET,
+          logs.single(Level.WARN).getFormattedMessage());
+    }
+    assertTrue(manager.current().isEmpty());
+  }
+
+  @Test
+  void refreshQuietly_serverDownAfterFirstBundle_warnsKeepingPrevious() throws Exception {
+    manager.refresh();
+    upstream.mode(FakeUpstream.Mode.DOWN);
+    try (LogCapture logs = LogCapture.of(BundleManager.class)) {
+      manager.refreshQuietly();
+      assertEquals(BundleManager.FETCH_FAILED_KEEPING,
+          logs.single(Level.WARN).getFormattedMessage());
+    }
     assertEquals(Set.of("key-1"), manager.current().orElseThrow().keyIds());
   }
 

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.client.config.Durations;
+import dev.athenzsvid.client.tls.LocalCa;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,11 +44,27 @@ class AgentConfigTest {
     assertEquals(URI.create("https://zts:4443/zts/v1"), moved.server().url());
   }
 
+  @Test
+  void load_keyOfAnotherCertificate_keyFileMismatch() throws Exception {
+    String yaml = valid().replace("keyFile: agent.key", "keyFile: server.key");
+    LocalCa.create("other-ca", Duration.ofDays(1))
+        .issue("athenz.demo.server", List.of(), Duration.ofDays(1))
+        .write(dir.resolve("server.key"), dir.resolve("server.crt"));
+    Path file = dir.resolve("agent.yaml");
+    Files.writeString(file, yaml);
+    ConfigException e = assertThrows(ConfigException.class, () -> AgentConfig.load(file));
+    assertEquals("server.keyFile: " + AgentConfig.KEY_MISMATCH, e.getMessage());
+  }
+
   static Stream<Arguments> badSettings() {
     return Stream.of(
         Arguments.of("unknown key", "socket: run", "sockets: run", "sockets: unknown setting"),
         Arguments.of("missing cert", "certFile: agent.crt", "certFile: nope.crt",
             "server.certFile: {dir}/nope.crt: no such file"),
+        Arguments.of("certificate as key", "keyFile: agent.key", "keyFile: ca.crt",
+            "server.keyFile: {dir}/ca.crt: no unencrypted PEM private key found"),
+        Arguments.of("key as certificate", "certFile: agent.crt", "certFile: agent.key",
+            "server.certFile: {dir}/agent.key: no PEM certificate found"),
         Arguments.of("bad timeout", "timeout: 2s", "timeout: soon",
             "server.timeout: soon: " + Durations.BAD_DURATION),
         Arguments.of("http url", "https://localhost", "http://localhost",

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.athenzsvid.agent.FakeClock;
+import dev.athenzsvid.agent.LogCapture;
 import dev.athenzsvid.client.tls.LocalCa;
+import dev.athenzsvid.client.tls.Pem;
 import dev.athenzsvid.client.tls.TlsContexts;
 import dev.athenzsvid.client.zts.ZtsClient;
 import java.net.InetAddress;
@@ -17,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
@@ -163,6 +168,28 @@ class ZtsUpstreamHttpsTest {
         .write(dir.resolve("unused.key"), certFile);
     Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\ntruncated");
     clock.advance(CHECK_INTERVAL);
+    assertEquals("CN=athenz.demo.agent",
+        keys.currentCertificate().getSubjectX500Principal().getName());
+  }
+
+  @Test
+  void fetchToken_rotatedKeyOfAnotherCertificate_keepsPreviousPairAndWarns() throws Exception {
+    ReloadingKeyManager keys = keyManager();
+    ZtsUpstream upstream = upstream(zts.baseUrl(), keys);
+    ca.issue("athenz.demo.rotated", List.of(), Duration.ofDays(1))
+        .write(dir.resolve("unused.key"), certFile);
+    ca.issue("athenz.demo.other", List.of(), Duration.ofDays(1))
+        .write(keyFile, dir.resolve("unused.crt"));
+    clock.advance(CHECK_INTERVAL);
+    try (LogCapture logs = LogCapture.of(ReloadingKeyManager.class)) {
+      upstream.fetchToken(REQUEST);
+      ILoggingEvent warning = logs.single(Level.WARN);
+      assertEquals(ReloadingKeyManager.RELOAD_FAILED, warning.getFormattedMessage());
+      assertEquals(Map.of("keyFile", keyFile.toString(), "certFile", certFile.toString(),
+          "error", keyFile + ": " + Pem.KEY_MISMATCH + " in " + certFile),
+          LogCapture.fields(warning));
+    }
+    assertEquals(List.of("athenz.demo.agent"), zts.clientNames());
     assertEquals("CN=athenz.demo.agent",
         keys.currentCertificate().getSubjectX500Principal().getName());
   }

@@ -2,6 +2,7 @@ package dev.athenzsvid.server.config;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.athenzsvid.client.config.Durations;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The token server's whole configuration, validated and immutable.
@@ -68,6 +73,11 @@ public record ServerConfig(
   static final String NO_SUCH_FILE = "no such file";
   static final String NOT_A_DIRECTORY = "not a directory";
   static final String UNKNOWN_SETTING = "unknown setting";
+  static final String NOT_READABLE = "not readable";
+  static final String NOT_YAML = "not valid YAML: ";
+
+  /** A position in the YAML parser's message; the first one belongs to its first line. */
+  private static final Pattern YAML_MARK = Pattern.compile("line (\\d+), column (\\d+)");
 
   public ServerConfig {
     requireNonNull(listen, "listen");
@@ -160,14 +170,21 @@ public record ServerConfig(
       throws ConfigException {
     requireNonNull(file, "file");
     requireNonNull(overrides, "overrides");
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), NO_SUCH_FILE);
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(file.toString(), NOT_READABLE);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), String.valueOf(e.getMessage()));
+    }
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+      root = new ObjectMapper(new YAMLFactory()).readTree(text);
     } catch (JsonProcessingException e) {
-      throw new ConfigException("config", file + ": not valid YAML: "
-          + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new ConfigException("config", file + ": " + NO_SUCH_FILE);
+      throw new ConfigException(file.toString(), NOT_YAML + yamlProblem(e));
     }
     ObjectNode tree = root instanceof ObjectNode object ? object
         : JsonNodeFactory.instance.objectNode();
@@ -176,6 +193,23 @@ public record ServerConfig(
     }
     Path base = file.toAbsolutePath().getParent();
     return new Reader(base).read(tree);
+  }
+
+  /**
+   * The parser's message in one line: its first line and the position the message gives for
+   * it. The full message repeats the offending text under a caret over several lines, which
+   * does not fit a one-line error.
+   */
+  static String yamlProblem(JsonProcessingException e) {
+    String message = String.valueOf(e.getOriginalMessage());
+    String first = message.lines().findFirst().orElse("").trim();
+    Matcher mark = YAML_MARK.matcher(message);
+    if (mark.find()) {
+      return first + " at line " + mark.group(1) + ", column " + mark.group(2);
+    }
+    JsonLocation location = e.getLocation();
+    return location == null ? first
+        : first + " at line " + location.getLineNr() + ", column " + location.getColumnNr();
   }
 
   /** This configuration listening on {@code port} instead. */
@@ -426,7 +460,7 @@ public record ServerConfig(
             + (Files.exists(file) ? "not a regular file" : NO_SUCH_FILE));
       }
       if (!Files.isReadable(file)) {
-        throw new ConfigException(at + "." + name, file + ": not readable");
+        throw new ConfigException(at + "." + name, file + ": " + NOT_READABLE);
       }
       return file;
     }

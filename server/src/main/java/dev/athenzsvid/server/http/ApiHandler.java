@@ -103,17 +103,20 @@ public final class ApiHandler extends Handler.Abstract {
     if (reply.location != null) {
       response.getHeaders().put(HttpHeader.LOCATION, reply.location);
     }
+    if (reply.status == 405) {
+      // RFC 9110 section 15.5.6: a 405 response must list the methods the resource allows.
+      response.getHeaders().put(HttpHeader.ALLOW, allowedMethod(endpoint));
+    }
     response.write(true, ByteBuffer.wrap(reply.body), callback);
     return true;
   }
 
   private Reply route(String endpoint, String method, Request request)
       throws RequestException, IOException {
-    String expected = endpoint.equals(INSTANCE) ? "POST" : "GET";
     if (endpoint.equals("other")) {
       throw new RequestException(404, NOT_FOUND);
     }
-    if (!method.equals(expected)) {
+    if (!method.equals(allowedMethod(endpoint))) {
       throw new RequestException(405, METHOD_NOT_ALLOWED);
     }
     return switch (endpoint) {
@@ -180,6 +183,11 @@ public final class ApiHandler extends Handler.Abstract {
   private static boolean rfc(Request request) {
     String value = Request.extractQueryParameters(request).getValue("rfc");
     return "true".equalsIgnoreCase(value);
+  }
+
+  /** The one method each endpoint answers; also the {@code Allow} header of a 405. */
+  static String allowedMethod(String endpoint) {
+    return endpoint.equals(INSTANCE) ? "POST" : "GET";
   }
 
   private static String endpoint(String path) {

@@ -8,27 +8,64 @@ import org.slf4j.LoggerFactory;
 /**
  * One line per issuance attempt on the logger {@code dev.athenzsvid.server.audit}: caller
  * principal, identity, audience, key id, expiry, instance id and outcome. Never token text.
- * Thread-safe.
+ * A value the request did not give, or that was not reached before it was refused, is
+ * written {@value #UNKNOWN}, never {@code null}. Thread-safe.
  */
 public final class AuditLog {
   /** The logger name, so operators can route audit lines to their own file. */
   public static final String LOGGER = "dev.athenzsvid.server.audit";
 
+  /** Written for a field that is not known. */
+  public static final String UNKNOWN = "-";
+
   private static final Logger log = LoggerFactory.getLogger(LOGGER);
+
+  /**
+   * The identity {@code domain.service} as far as it is known: {@link #UNKNOWN} for a missing
+   * part, and for the whole when both are missing.
+   *
+   * @param domain nullable
+   * @param service nullable
+   */
+  public static String identity(String domain, String service) {
+    if (isEmpty(domain) && isEmpty(service)) {
+      return UNKNOWN;
+    }
+    return known(domain) + "." + known(service);
+  }
 
   /** Records an issued token. */
   public void issued(String caller, String identity, List<String> audience, String kid,
       Instant expiry, String instanceId) {
     log.info("jwt-svid issued caller={} identity={} audience={} kid={} expiry={} instance={} "
-        + "outcome=issued", caller, identity, String.join(",", audience), kid, expiry,
-        instanceId);
+        + "outcome=issued", known(caller), known(identity), audience(audience), known(kid),
+        expiry == null ? UNKNOWN : expiry, known(instanceId));
   }
 
-  /** Records a refused request with its status. */
+  /**
+   * Records a refused request with its status. Any of the strings and the audience's entries
+   * may be null or empty when the request did not carry them.
+   */
   public void refused(String caller, String identity, List<String> audience, String instanceId,
       int status, String reason) {
     log.info("jwt-svid refused caller={} identity={} audience={} kid=- expiry=- instance={} "
-        + "outcome={} reason=\"{}\"", caller, identity, String.join(",", audience), instanceId,
-        status, reason);
+        + "outcome={} reason=\"{}\"", known(caller), known(identity), audience(audience),
+        known(instanceId), status, known(reason));
+  }
+
+  private static String audience(List<String> audience) {
+    if (audience == null) {
+      return UNKNOWN;
+    }
+    List<String> given = audience.stream().filter(a -> !isEmpty(a)).toList();
+    return given.isEmpty() ? UNKNOWN : String.join(",", given);
+  }
+
+  private static String known(String value) {
+    return isEmpty(value) ? UNKNOWN : value;
+  }
+
+  private static boolean isEmpty(String value) {
+    return value == null || value.isEmpty();
   }
 }

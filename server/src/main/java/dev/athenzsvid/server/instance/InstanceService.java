@@ -108,14 +108,15 @@ public final class InstanceService {
     String caller = clientCertificates.isEmpty() ? "-"
         : Optional.ofNullable(
             InstanceAthenzRBACProvider.callerPrincipal(clientCertificates.get(0))).orElse("-");
-    String identity = "-";
+    // What the request gave, for the audit line of a refusal; AuditLog writes "-" for gaps.
+    String identity = null;
     List<String> audience = List.of();
-    String instanceId = "-";
+    String instanceId = null;
     if (info != null) {
-      identity = info.domain() + "." + info.service();
+      identity = AuditLog.identity(info.domain(), info.service());
       audience = info.jwtSVIDAudiences() != null ? info.jwtSVIDAudiences()
           : info.jwtSVIDAudience() == null ? List.of() : List.of(info.jwtSVIDAudience());
-      instanceId = String.valueOf(info.jwtSVIDInstanceId());
+      instanceId = info.jwtSVIDInstanceId();
     }
     try {
       return issue(info, clientCertificates, caller);

@@ -90,8 +90,29 @@ class ServerConfigTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ServerConfig.load(dir.resolve("none.yaml")));
 
-    assertEquals("config: " + dir.resolve("none.yaml") + ": " + ServerConfig.NO_SUCH_FILE,
-        e.getMessage());
+    assertEquals(dir.resolve("none.yaml") + ": " + ServerConfig.NO_SUCH_FILE, e.getMessage());
+  }
+
+  static Stream<Arguments> invalidYaml() {
+    return Stream.of(
+        Arguments.of("unclosed mapping", "listen: {port: 1\ntls: x\n",
+            "while parsing a flow mapping at line 1, column 9"),
+        Arguments.of("value after value", "listen: port: 1\n",
+            "mapping values are not allowed here at line 1, column 13"),
+        Arguments.of("tab indent", "\tlisten: {}\n",
+            "while scanning for the next token at line 1, column 1"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidYaml")
+  void load_invalidYaml_oneLineWithPosition(String name, String yaml, String problem)
+      throws Exception {
+    Files.writeString(fixture.configFile, yaml);
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ServerConfig.load(fixture.configFile));
+
+    assertEquals(fixture.configFile + ": " + ServerConfig.NOT_YAML + problem, e.getMessage());
   }
 
   @Test
