@@ -34,12 +34,11 @@ import picocli.CommandLine.Spec;
     description = "Serves the SPIFFE Workload API with Athenz-signed JWT-SVIDs.")
 public final class AgentMain implements Callable<Integer> {
   /**
-   * The text log line: time, level, logger, message, then the key=value fields.
-   * TODO(#4): a field value with a line break (a server's error text) splits the line; escape
-   * it as the JSON format does.
+   * The text log line: time, level, logger, message, then the key=value fields. Line breaks
+   * inside them (a server's error text, say) become spaces, so one event is one line.
    */
-  static final String TEXT_PATTERN =
-      "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg %kvp%n";
+  static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger{0} - "
+      + "%replace(%msg %kvp){'[\\r\\n]+', ' '}%n";
 
   @Spec
   CommandSpec spec;
@@ -84,8 +83,7 @@ public final class AgentMain implements Callable<Integer> {
       spec.commandLine().getErr().println("cannot start agent: " + e.getMessage());
       return 1;
     }
-    // TODO(#4): a test that sends SIGTERM to a child agent process; close() itself, which
-    // this hook runs, is tested for draining in-process.
+    // On SIGTERM the JVM runs this hook: calls drain, streams end UNAVAILABLE, the socket goes.
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       agent.close();

@@ -63,4 +63,12 @@ class AgentMainLoggingTest {
         "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S+ INFO  WorkloadAgent - "
             + "serving Workload API socket=\"/run/agent.sock\""), lines.get(0));
   }
+
+  @Test
+  void encoder_textFieldWithLineBreak_staysOneLine() {
+    List<String> lines = logTwoLines("text");
+    assertEquals(2, lines.size(), lines.toString());
+    assertTrue(lines.get(1).endsWith("cannot refresh error=\"line one line two\""),
+        lines.get(1));
+  }
 }

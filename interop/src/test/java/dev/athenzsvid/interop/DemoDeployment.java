@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,6 +32,7 @@ final class DemoDeployment implements AutoCloseable {
   private final Path dir;
   private final LocalCa ca;
   private final List<Process> processes = new ArrayList<>();
+  private final Map<String, Process> agents = new HashMap<>();
   private Process server;
   private int serverPort;
 
@@ -97,7 +100,13 @@ final class DemoDeployment implements AutoCloseable {
     Path log = dir.resolve(name + ".log");
     Process agent = start(log, "agent/target/athenz-svid-agent.jar", "--config", file.toString());
     awaitLine(agent, log, Pattern.compile("serving Workload API"));
+    agents.put(name, agent);
     return socket;
+  }
+
+  /** The process of the agent started as {@code name}. */
+  Process agent(String name) {
+    return agents.get(name);
   }
 
   /** The uid of this process, which the agent sees through the socket's peer credentials. */

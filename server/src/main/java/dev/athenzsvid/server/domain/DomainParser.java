@@ -47,7 +47,8 @@ public final class DomainParser {
     return compile(data, source);
   }
 
-  // TODO(#3): verify the ZMS signatures when a ZMS public key is configured.
+  // The domain files are trusted as the operator placed them: ZMS signatures are not checked
+  // (deploy/README.md says so).
   private static Domain compile(DomainJson.DomainData data, String source)
       throws DomainFormatException {
     if (!AthenzNames.isCompoundName(data.name())) {
@@ -90,7 +91,8 @@ public final class DomainParser {
       throw new DomainFormatException(source + ": role without a name");
     }
     String name = qualifyRole(domain, role.name());
-    // TODO(#3): delegated roles (trust) and group members are not evaluated yet.
+    // Delegated roles (trust) and group members are not evaluated: such a role grants only
+    // its direct members (deploy/README.md says so).
     List<Domain.Member> members = new ArrayList<>();
     for (DomainJson.RoleMember member : list(role.roleMembers())) {
       if (member.memberName() == null || member.memberName().isEmpty()) {
