@@ -12,13 +12,13 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.bundle.BundleManager;
 import dev.athenzsvid.proto.workload.JWTBundlesRequest;
 import dev.athenzsvid.proto.workload.JWTBundlesResponse;
 import dev.athenzsvid.proto.workload.ValidateJWTSVIDRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,22 +60,7 @@ class BundleStreamSocketTest {
   private BlockingQueue<Object> openStream() {
     BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     fixture.asyncStub().fetchJWTBundles(JWTBundlesRequest.getDefaultInstance(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(JWTBundlesResponse value) {
-            events.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            events.add(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            events.add("completed");
-          }
-        });
+        StreamEvents.into(events));
     return events;
   }
 

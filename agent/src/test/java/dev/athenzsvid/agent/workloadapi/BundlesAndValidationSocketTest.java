@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.bundle.JwtSvidValidator;
 import dev.athenzsvid.proto.workload.JWTBundlesRequest;
 import dev.athenzsvid.proto.workload.JWTBundlesResponse;
@@ -20,7 +21,6 @@ import dev.athenzsvid.proto.workload.ValidateJWTSVIDResponse;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,22 +73,7 @@ class BundlesAndValidationSocketTest {
     LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     Context.CancellableContext context = Context.current().withCancellation();
     context.run(() -> fixture.asyncStub().fetchJWTBundles(
-        JWTBundlesRequest.getDefaultInstance(), new StreamObserver<>() {
-          @Override
-          public void onNext(JWTBundlesResponse value) {
-            events.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            events.add(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            events.add("completed");
-          }
-        }));
+        JWTBundlesRequest.getDefaultInstance(), StreamEvents.into(events)));
     assertTrue(events.poll(2, TimeUnit.SECONDS) instanceof JWTBundlesResponse);
     fixture.agent.close();
     Object last = events.poll(5, TimeUnit.SECONDS);

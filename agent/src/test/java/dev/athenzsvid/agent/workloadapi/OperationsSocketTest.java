@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.WorkloadAgent;
 import dev.athenzsvid.proto.workload.JWTBundlesRequest;
 import dev.athenzsvid.proto.workload.JWTBundlesResponse;
@@ -70,26 +71,6 @@ class OperationsSocketTest {
     return JWTSVIDRequest.newBuilder().addAudience(audience).setSpiffeId(API_ID).build();
   }
 
-  /** Every event of a server stream, in order; the last is a throwable or "completed". */
-  private static <T> StreamObserver<T> into(BlockingQueue<Object> events) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        events.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        events.add(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        events.add("completed");
-      }
-    };
-  }
-
   private String scrape() throws Exception {
     HttpResponse<String> response = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create(
@@ -115,7 +96,7 @@ class OperationsSocketTest {
     BlockingQueue<Object> stream = new LinkedBlockingQueue<>();
     Context.CancellableContext streamContext = Context.current().withCancellation();
     streamContext.run(() -> fixture.asyncStub().fetchJWTBundles(
-        JWTBundlesRequest.getDefaultInstance(), into(stream)));
+        JWTBundlesRequest.getDefaultInstance(), StreamEvents.into(stream)));
     assertInstanceOf(JWTBundlesResponse.class, stream.poll(2, TimeUnit.SECONDS));
     fixture.upstream.mode(FakeUpstream.Mode.DOWN);
     assertThrows(StatusRuntimeException.class, () -> fixture.stub().fetchJWTSVID(request("b")));
@@ -152,8 +133,8 @@ class OperationsSocketTest {
   void serverReflection_noHeader_listsWorkloadApiAndDescribesIt() throws Exception {
     fixture = new AgentFixture(dir);
     BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-    StreamObserver<ServerReflectionRequest> requests =
-        ServerReflectionGrpc.newStub(fixture.channel()).serverReflectionInfo(into(events));
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc
+        .newStub(fixture.channel()).serverReflectionInfo(StreamEvents.into(events));
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onNext(ServerReflectionRequest.newBuilder()
         .setFileContainingSymbol(SpiffeWorkloadAPIGrpc.SERVICE_NAME).build());
@@ -169,7 +150,7 @@ class OperationsSocketTest {
         events.poll(2, TimeUnit.SECONDS));
     assertTrue(file.getFileDescriptorResponse().getFileDescriptorProtoCount() > 0,
         file.toString());
-    assertEquals("completed", events.poll(2, TimeUnit.SECONDS));
+    assertEquals(StreamEvents.COMPLETED, events.poll(2, TimeUnit.SECONDS));
   }
 
   @Test
@@ -181,7 +162,7 @@ class OperationsSocketTest {
     BlockingQueue<Object> watch = new LinkedBlockingQueue<>();
     Context.CancellableContext watchContext = Context.current().withCancellation();
     watchContext.run(() -> HealthGrpc.newStub(fixture.channel())
-        .watch(HealthCheckRequest.getDefaultInstance(), into(watch)));
+        .watch(HealthCheckRequest.getDefaultInstance(), StreamEvents.into(watch)));
     assertEquals(ServingStatus.SERVING, assertInstanceOf(HealthCheckResponse.class,
         watch.poll(2, TimeUnit.SECONDS)).getStatus());
 
@@ -204,7 +185,7 @@ class OperationsSocketTest {
     BlockingQueue<Object> watch = new LinkedBlockingQueue<>();
     Context.CancellableContext watchContext = Context.current().withCancellation();
     watchContext.run(() -> HealthGrpc.newStub(fixture.channel())
-        .watch(HealthCheckRequest.getDefaultInstance(), into(watch)));
+        .watch(HealthCheckRequest.getDefaultInstance(), StreamEvents.into(watch)));
     assertInstanceOf(HealthCheckResponse.class, watch.poll(2, TimeUnit.SECONDS));
     CompletableFuture<Void> closing = CompletableFuture.runAsync(fixture.agent::close);
     assertEquals(ServingStatus.NOT_SERVING, assertInstanceOf(HealthCheckResponse.class,
