@@ -14,6 +14,7 @@ import dev.athenzsvid.server.instance.AuditLog;
 import dev.athenzsvid.server.instance.InstanceService;
 import dev.athenzsvid.server.provider.ProviderRegistry;
 import dev.athenzsvid.server.signing.KeyRing;
+import dev.athenzsvid.server.signing.KeyType;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -129,8 +130,10 @@ public final class TokenServer implements AutoCloseable {
     ProviderRegistry providers = ProviderRegistry.create(config.providers(), authorizer);
     InstanceService instances = new InstanceService(domains, authorizer, providers, keys,
         config.tokens(), new AuditLog(), clock);
+    // Ready once it can issue: some domain loaded and a key that may sign now.
     ApiHandler api = new ApiHandler(instances, keys, config.tokens().issuer(), metrics,
-        () -> true, clock);
+        () -> domains.size() > 0
+            && keys.get().signingKey(KeyType.EC, clock.instant()).isPresent(), clock);
 
     Server jetty = jetty(config.listen(), tls, api);
     try {
@@ -271,6 +274,7 @@ public final class TokenServer implements AutoCloseable {
     connector.setPort(listen.port());
     server.addConnector(connector);
     server.setHandler(new GracefulHandler(api));
+    server.setErrorHandler(ApiHandler.errorHandler());
     server.setStopTimeout(listen.shutdownTimeout().toMillis());
     server.setStopAtShutdown(false);
     return server;

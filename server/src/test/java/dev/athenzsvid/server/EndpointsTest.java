@@ -21,22 +21,29 @@ import dev.athenzsvid.proto.zts.InstanceIdentity;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.server.config.ServerConfig;
 import dev.athenzsvid.server.http.ApiHandler;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Keys, discovery, status and metrics over real HTTPS, with configured EC and RSA keys. */
 class EndpointsTest {
@@ -218,6 +225,44 @@ class EndpointsTest {
 
     assertEquals(200, response.statusCode());
     assertEquals(List.of(), response.headers().allValues("Allow"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedRequests")
+  void malformedHttp_jsonErrorWithoutStackTrace(String name, String request, int code)
+      throws Exception {
+    String reply = raw(request);
+
+    assertTrue(reply.startsWith("HTTP/1.1 " + code + " "), reply);
+    String body = reply.substring(reply.indexOf("\r\n\r\n") + 4);
+    JsonNode error = JSON.readTree(body);
+    assertEquals(code, error.get("code").asInt(), body);
+    assertFalse(error.get("message").asText().isEmpty(), body);
+    assertTrue(reply.toLowerCase(Locale.ROOT).contains("content-type: application/json"), reply);
+    assertFalse(body.contains("Exception"), body);
+  }
+
+  static Stream<Arguments> malformedRequests() {
+    String host = "Host: localhost\r\n";
+    return Stream.of(
+        Arguments.of("header without colon",
+            "GET /zts/v1/status HTTP/1.1\r\n" + host + "Broken header\r\n\r\n", 400),
+        Arguments.of("header too large", "GET /zts/v1/status HTTP/1.1\r\n" + host
+            + "X-Big: " + "a".repeat(16 * 1024) + "\r\n\r\n", 431),
+        Arguments.of("no host", "GET /zts/v1/status HTTP/1.1\r\n\r\n", 400),
+        Arguments.of("bad query encoding", "GET /zts/v1/oauth2/keys?rfc=%zz HTTP/1.1\r\n"
+            + host + "Connection: close\r\n\r\n", 400));
+  }
+
+  /** Sends {@code request} as is over TLS and reads the reply until the server closes. */
+  static String raw(String request) throws Exception {
+    try (Socket socket = fixture.anonymousTls().getSocketFactory()
+        .createSocket("localhost", server.port())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   static HttpResponse<String> get(String path) throws Exception {

@@ -16,6 +16,7 @@ import dev.athenzsvid.proto.zts.InstanceIdentity;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.server.config.ConfigException;
 import dev.athenzsvid.server.config.ServerConfig;
+import dev.athenzsvid.server.http.ApiHandler;
 import dev.athenzsvid.server.instance.AuditLog;
 import dev.athenzsvid.server.instance.InstanceService;
 import dev.athenzsvid.server.provider.InstanceAthenzRBACProvider;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -106,6 +108,29 @@ class TokenServerTest {
       assertEquals("athenz.demo.api",
           agent.postInstanceRegisterInformation(request("athenz.demo")).name());
     }
+  }
+
+  @Test
+  void status_noDomainLoaded_503NotReadyUntilOneIs() throws Exception {
+    try (TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile))) {
+      Path demo = fixture.domainsDir.resolve("athenz.demo.json");
+      Path kept = fixture.dir.resolve("athenz.demo.json.kept");
+      Files.move(demo, kept);
+      Files.delete(fixture.domainsDir.resolve("sys.auth.json"));
+      assertEquals(0, server.reloadDomains().domains());
+
+      InstanceRegisterTest.assertError(status(server), 503, ApiHandler.NOT_READY);
+
+      Files.move(kept, demo);
+      server.reloadDomains();
+      assertEquals(200, status(server).statusCode());
+    }
+  }
+
+  private HttpResponse<String> status(TokenServer server) throws Exception {
+    return HttpClient.newBuilder().sslContext(fixture.anonymousTls()).build().send(
+        HttpRequest.newBuilder(URI.create(server.uri() + "/status")).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -240,6 +265,31 @@ class TokenServerTest {
       FakeBlockingProvider.release.countDown();
       threads.shutdownNow();
       server.close();
+    }
+  }
+
+  @ParameterizedTest(name = "provider code {0} answers {1}")
+  @CsvSource({"403, 403", "401, 401", "503, 503", "200, 403", "0, 403", "999, 403"})
+  void register_providerRefuses_errorStatusKeptOthers403(int providerCode, int answered)
+      throws Exception {
+    // Configured in Athenz's endpoint form, class://<name>.
+    fixture.writeConfig("", "  - name: refusing.rbac\n"
+        + "    class: class://dev.athenzsvid.server.FakeRefusingProvider\n");
+    for (String file : List.of("sys.auth.json", "athenz.demo.json")) {
+      Path path = fixture.domainsDir.resolve(file);
+      Files.writeString(path, Files.readString(path)
+          .replace("\"memberName\": \"sys.auth.rbac\"", "\"memberName\": \"*\""));
+    }
+    try (TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile))) {
+      ZtsException e = assertThrows(ZtsException.class, () -> fixture.client(server,
+          "athenz.demo.agent").postInstanceRegisterInformation(InstanceRegisterInformation
+              .jwtSvid("refusing.rbac", "athenz.demo", "api").instanceId("host-1")
+              .attestationData(String.valueOf(providerCode)).audiences(List.of("aud"))
+              .build()));
+
+      assertEquals(answered, e.code());
+      assertEquals(InstanceService.ATTESTATION_FAILED + FakeRefusingProvider.REASON,
+          e.getMessage());
     }
   }
 

@@ -70,6 +70,7 @@ public record ServerConfig(
     List<ProviderConfig> providers) {
 
   static final String REQUIRED = "required";
+  static final String SHORTER_THAN_A_SECOND = "must be at least 1s";
   static final String NO_SUCH_FILE = "no such file";
   static final String NOT_A_DIRECTORY = "not a directory";
   static final String UNKNOWN_SETTING = "unknown setting";
@@ -300,6 +301,13 @@ public record ServerConfig(
       }
       Duration defaultExpiry = duration(node, "tokens", "defaultExpiry", "1h");
       Duration maxExpiry = duration(node, "tokens", "maxExpiry", "12h");
+      // Token times are whole seconds: anything shorter would issue a token expired at birth.
+      if (defaultExpiry.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new ConfigException("tokens.defaultExpiry", SHORTER_THAN_A_SECOND);
+      }
+      if (maxExpiry.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new ConfigException("tokens.maxExpiry", SHORTER_THAN_A_SECOND);
+      }
       if (defaultExpiry.compareTo(maxExpiry) > 0) {
         throw new ConfigException("tokens.defaultExpiry", "longer than tokens.maxExpiry");
       }

@@ -24,6 +24,7 @@ import java.util.Set;
 public final class DomainParser {
   static final String NOT_JSON = "not valid JSON";
   static final String NO_NAME = "domain name missing or invalid";
+  static final String NULL_ENTRY = "null entry in";
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -57,7 +58,7 @@ public final class DomainParser {
     String name = lower(data.name());
     Set<String> services = new HashSet<>();
     Map<String, String> endpoints = new HashMap<>();
-    for (DomainJson.ServiceIdentity service : list(data.services())) {
+    for (DomainJson.ServiceIdentity service : list(data.services(), "services", source)) {
       if (service.name() == null) {
         throw new DomainFormatException(source + ": service without a name");
       }
@@ -71,13 +72,14 @@ public final class DomainParser {
       }
     }
     Map<String, Domain.Role> roles = new HashMap<>();
-    for (DomainJson.Role role : list(data.roles())) {
+    for (DomainJson.Role role : list(data.roles(), "roles", source)) {
       Domain.Role compiled = role(name, role, source);
       roles.put(compiled.name(), compiled);
     }
     List<Domain.Policy> policies = new ArrayList<>();
     if (data.policies() != null && data.policies().contents() != null) {
-      for (DomainJson.Policy policy : list(data.policies().contents().policies())) {
+      for (DomainJson.Policy policy
+          : list(data.policies().contents().policies(), "policies", source)) {
         policies.add(policy(name, policy, source));
       }
     }
@@ -94,7 +96,7 @@ public final class DomainParser {
     // Delegated roles (trust) and group members are not evaluated: such a role grants only
     // its direct members (deploy/README.md says so).
     List<Domain.Member> members = new ArrayList<>();
-    for (DomainJson.RoleMember member : list(role.roleMembers())) {
+    for (DomainJson.RoleMember member : list(role.roleMembers(), name + " roleMembers", source)) {
       if (member.memberName() == null || member.memberName().isEmpty()) {
         throw new DomainFormatException(source + ": " + name + ": member without a name");
       }
@@ -111,7 +113,7 @@ public final class DomainParser {
           || Boolean.FALSE.equals(member.active()) || Boolean.FALSE.equals(member.approved());
       members.add(new Domain.Member(lower(member.memberName()), expiration, disabled));
     }
-    for (String member : list(role.members())) {
+    for (String member : list(role.members(), name + " members", source)) {
       members.add(new Domain.Member(lower(member), null, false));
     }
     return new Domain.Role(name, members);
@@ -124,7 +126,8 @@ public final class DomainParser {
     }
     String name = lower(policy.name());
     List<Domain.Assertion> assertions = new ArrayList<>();
-    for (DomainJson.Assertion assertion : list(policy.assertions())) {
+    for (DomainJson.Assertion assertion
+        : list(policy.assertions(), name + " assertions", source)) {
       if (assertion.role() == null || assertion.resource() == null
           || assertion.action() == null) {
         throw new DomainFormatException(source + ": " + name
@@ -159,8 +162,18 @@ public final class DomainParser {
     return text.toLowerCase(Locale.ROOT);
   }
 
-  private static <T> List<T> list(List<T> values) {
-    return values == null ? List.of() : values;
+  /** The entries of a JSON list, none if absent; a null entry makes the file unusable. */
+  private static <T> List<T> list(List<T> values, String field, String source)
+      throws DomainFormatException {
+    if (values == null) {
+      return List.of();
+    }
+    for (T value : values) {
+      if (value == null) {
+        throw new DomainFormatException(source + ": " + NULL_ENTRY + " " + field);
+      }
+    }
+    return values;
   }
 
   private static String firstLine(IOException e) {

@@ -57,9 +57,10 @@ public final class ApiHandler extends Handler.Abstract {
   public static final String TOO_LARGE = "request body too large";
   public static final String NOT_READY = "not ready";
   public static final String INTERNAL = "internal server error";
+  public static final String BAD_QUERY = "query string is not valid URL encoding";
 
   private static final int MAX_BODY = 64 * 1024;
-  private static final String JSON_TYPE = "application/json";
+  static final String JSON_TYPE = "application/json";
   private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -79,6 +80,11 @@ public final class ApiHandler extends Handler.Abstract {
     this.metrics = requireNonNull(metrics, "metrics");
     this.ready = requireNonNull(ready, "ready");
     this.clock = requireNonNull(clock, "clock");
+  }
+
+  /** Answers the errors Jetty raises itself (malformed HTTP and the like) in the same form. */
+  public static Request.Handler errorHandler() {
+    return new JsonErrorHandler();
   }
 
   @Override
@@ -180,8 +186,13 @@ public final class ApiHandler extends Handler.Abstract {
     return List.of();
   }
 
-  private static boolean rfc(Request request) {
-    String value = Request.extractQueryParameters(request).getValue("rfc");
+  private static boolean rfc(Request request) throws RequestException {
+    String value;
+    try {
+      value = Request.extractQueryParameters(request).getValue("rfc");
+    } catch (IllegalArgumentException e) {
+      throw new RequestException(400, BAD_QUERY);
+    }
     return "true".equalsIgnoreCase(value);
   }
 

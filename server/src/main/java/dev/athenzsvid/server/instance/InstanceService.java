@@ -177,7 +177,9 @@ public final class InstanceService {
       provider.confirmInstance(new InstanceConfirmation(providerName, domainName, serviceName,
           info.attestationData(), clientCertificates));
     } catch (ProviderException e) {
-      throw new RequestException(e.code(), ATTESTATION_FAILED + e.getMessage());
+      // A provider's own code is kept only when it is an error status; anything else is 403.
+      int code = e.code() >= 400 && e.code() < 600 ? e.code() : 403;
+      throw new RequestException(code, ATTESTATION_FAILED + e.getMessage());
     }
 
     Instant now = clock.instant();

@@ -17,6 +17,9 @@ import java.util.Optional;
  * a provider service to a {@code class://} endpoint. Immutable and thread-safe.
  */
 public final class ProviderRegistry {
+  /** The scheme of Athenz's provider endpoints that name a class. */
+  public static final String CLASS_SCHEME = "class://";
+
   private final Map<String, InstanceProvider> providers;
 
   private ProviderRegistry(Map<String, InstanceProvider> providers) {
@@ -49,8 +52,11 @@ public final class ProviderRegistry {
     return Optional.ofNullable(providers.get(name));
   }
 
-  private static InstanceProvider instantiate(String className, ProviderContext context,
+  private static InstanceProvider instantiate(String configured, ProviderContext context,
       String at) throws ConfigException {
+    // Athenz names a provider's class in its endpoint as class://<name>; both forms work.
+    String className = configured.startsWith(CLASS_SCHEME)
+        ? configured.substring(CLASS_SCHEME.length()) : configured;
     try {
       Class<?> type = Class.forName(className);
       if (!InstanceProvider.class.isAssignableFrom(type)) {
@@ -63,7 +69,9 @@ public final class ProviderRegistry {
       throw new ConfigException(at + ".class",
           className + ": needs a public constructor taking a ProviderContext");
     } catch (InvocationTargetException e) {
-      throw new ConfigException(at, className + ": " + e.getCause().getMessage());
+      Throwable cause = e.getCause();
+      throw new ConfigException(at, className + ": " + (cause.getMessage() != null
+          ? cause.getMessage() : cause.getClass().getSimpleName()));
     } catch (ReflectiveOperationException e) {
       throw new ConfigException(at + ".class", className + ": " + e.getMessage());
     }

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class DomainDirectoryTest {
   @TempDir Path dir;
@@ -109,5 +112,29 @@ class DomainDirectoryTest {
     domains.reload();
 
     assertTrue(domains.domain("athenz.a").isPresent());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      services    | "services": [null]                                 | services
+      roles       | "roles": [null]                                    | roles
+      roleMembers | "roles": [{"name": "r", "roleMembers": [null]}]    | athenz.a:role.r roleMembers
+      members     | "roles": [{"name": "r", "members": [null]}]        | athenz.a:role.r members
+      policies    | "policies": {"contents": {"policies": [null]}}     | policies
+      assertions  | "policies": {"contents": {"policies": [{"name": "p", "assertions": [null]}]}} \
+                  | p assertions
+      """)
+  void reload_nullListEntry_reportedAndLastGoodKept(String name, String field, String where)
+      throws Exception {
+    Files.writeString(dir.resolve("a.json"), domain("athenz.a", "api"));
+    domains.reload();
+    Files.writeString(dir.resolve("a.json"),
+        "{\"domain\": {\"name\": \"athenz.a\", " + field + "}}");
+
+    DomainDirectory.ReloadResult result = domains.reload();
+
+    assertEquals(List.of(dir.resolve("a.json") + ": " + DomainParser.NULL_ENTRY + " " + where),
+        result.errors());
+    assertTrue(domains.domain("athenz.a").orElseThrow().hasService("api"));
   }
 }
