@@ -1,7 +1,6 @@
 package dev.athenzsvid.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** {@code POST /zts/v1/instance} over real HTTPS with real client certificates. */
@@ -346,15 +346,50 @@ class InstanceRegisterTest {
     HttpResponse<String> response = post(fixture.clientTls(fixture.ca, AGENT),
         "{\"expiryTime\": \"soon\"}");
 
-    assertError(response, 400, ApiHandler.BAD_JSON);
+    assertError(response, 400, ApiHandler.BAD_JSON + ": wrong type for expiryTime");
+  }
+
+  @Test
+  void register_wrongTypeInList_400NamesEntry() throws Exception {
+    HttpResponse<String> response = post(fixture.clientTls(fixture.ca, AGENT),
+        "{\"jwtSVIDAudiences\": [\"a\", {}]}");
+
+    assertError(response, 400, ApiHandler.BAD_JSON + ": wrong type for jwtSVIDAudiences[1]");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(nullValues = "none", value = {"text/plain", "application/x-www-form-urlencoded",
+      "none"})
+  void register_notJsonContentType_415(String type) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.uri() + "/instance"))
+        .POST(HttpRequest.BodyPublishers.ofString("{}"));
+    if (type != null) {
+      request.header("Content-Type", type);
+    }
+    HttpResponse<String> response = HttpClient.newBuilder()
+        .sslContext(fixture.clientTls(fixture.ca, AGENT)).build()
+        .send(request.build(), HttpResponse.BodyHandlers.ofString());
+
+    assertError(response, 415, ApiHandler.NOT_JSON_TYPE);
+  }
+
+  @Test
+  void register_jsonContentTypeWithCharset_accepted() throws Exception {
+    HttpResponse<String> response = HttpClient.newBuilder()
+        .sslContext(fixture.clientTls(fixture.ca, AGENT)).build()
+        .send(HttpRequest.newBuilder(URI.create(server.uri() + "/instance"))
+            .header("Content-Type", "application/json; charset=utf-8")
+            .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertError(response, 400, InstanceService.FIELD_REQUIRED + "provider");
   }
 
   @Test
   void register_emptyBody_400() throws Exception {
     HttpResponse<String> response = post(fixture.clientTls(fixture.ca, AGENT), "");
 
-    assertEquals(400, response.statusCode());
-    assertFalse(response.body().contains("Exception"));
+    assertError(response, 400, ApiHandler.BAD_JSON);
   }
 
   static HttpResponse<String> post(SSLContext tls, String body)

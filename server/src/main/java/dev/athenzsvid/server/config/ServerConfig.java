@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -70,6 +71,13 @@ public record ServerConfig(
     List<ProviderConfig> providers) {
 
   static final String REQUIRED = "required";
+  static final String EMPTY = "must not be empty";
+  static final String NOT_SINGLE_VALUE = "must be a single value";
+  static final String DUPLICATE_SETTING = "setting given twice: ";
+  /** Reads the file as a tree; a key given twice is an error, not last-one-wins. */
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+  private static final Pattern DUPLICATE_KEY = Pattern.compile("^Duplicate field '([^']*)'");
   static final String SHORTER_THAN_A_SECOND = "must be at least 1s";
   static final String NO_SUCH_FILE = "no such file";
   static final String NOT_A_DIRECTORY = "not a directory";
@@ -183,7 +191,7 @@ public record ServerConfig(
     }
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(text);
+      root = YAML.readTree(text);
     } catch (JsonProcessingException e) {
       throw new ConfigException(file.toString(), NOT_YAML + yamlProblem(e));
     }
@@ -204,6 +212,10 @@ public record ServerConfig(
   static String yamlProblem(JsonProcessingException e) {
     String message = String.valueOf(e.getOriginalMessage());
     String first = message.lines().findFirst().orElse("").trim();
+    Matcher duplicate = DUPLICATE_KEY.matcher(first);
+    if (duplicate.find()) {
+      first = DUPLICATE_SETTING + duplicate.group(1);
+    }
     Matcher mark = YAML_MARK.matcher(message);
     if (mark.find()) {
       return first + " at line " + mark.group(1) + ", column " + mark.group(2);
@@ -406,15 +418,20 @@ public record ServerConfig(
 
     private static String text(ObjectNode node, String at, String name, String fallback)
         throws ConfigException {
+      // Only a setting left out takes its default: one given empty or as a list or mapping is
+      // an error, so a typo cannot quietly widen, say, the listen address.
       JsonNode value = node.get(name);
-      if (value == null || value.isNull() || value.asText().isEmpty()) {
+      if (value == null) {
         if (fallback == null) {
           throw new ConfigException(at + "." + name, REQUIRED);
         }
         return fallback;
       }
       if (!value.isValueNode()) {
-        throw new ConfigException(at + "." + name, "must be a single value");
+        throw new ConfigException(at + "." + name, NOT_SINGLE_VALUE);
+      }
+      if (value.isNull() || value.asText().isEmpty()) {
+        throw new ConfigException(at + "." + name, fallback == null ? REQUIRED : EMPTY);
       }
       return value.asText();
     }

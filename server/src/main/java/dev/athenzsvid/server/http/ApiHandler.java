@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.proto.zts.ResourceError;
 import dev.athenzsvid.server.instance.InstanceService;
@@ -55,6 +56,7 @@ public final class ApiHandler extends Handler.Abstract {
   public static final String METHOD_NOT_ALLOWED = "method not allowed";
   public static final String BAD_JSON = "request body is not a valid InstanceRegisterInformation";
   public static final String TOO_LARGE = "request body too large";
+  public static final String NOT_JSON_TYPE = "request Content-Type must be application/json";
   public static final String NOT_READY = "not ready";
   public static final String INTERNAL = "internal server error";
   public static final String BAD_QUERY = "query string is not valid URL encoding";
@@ -141,6 +143,11 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   private Reply register(Request request) throws RequestException, IOException {
+    // As ZTS, which consumes only JSON: a form post or a typo'd type is not guessed at.
+    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (type == null || !type.split(";", 2)[0].strip().equalsIgnoreCase(JSON_TYPE)) {
+      throw new RequestException(415, NOT_JSON_TYPE);
+    }
     byte[] body;
     try (InputStream in = Content.Source.asInputStream(request)) {
       body = in.readNBytes(MAX_BODY + 1);
@@ -151,6 +158,8 @@ public final class ApiHandler extends Handler.Abstract {
     InstanceRegisterInformation info;
     try {
       info = JSON.readValue(body, InstanceRegisterInformation.class);
+    } catch (MismatchedInputException e) {
+      throw new RequestException(400, BAD_JSON + field(e));
     } catch (IOException e) {
       throw new RequestException(400, BAD_JSON);
     }
@@ -165,6 +174,14 @@ public final class ApiHandler extends Handler.Abstract {
       metrics.issuance(false, System.nanoTime() - start);
       throw e;
     }
+  }
+
+  /** Names the field a value of the wrong type was given for, as {@code ": field x"}. */
+  private static String field(MismatchedInputException e) {
+    String path = e.getPath().stream()
+        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+        .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("");
+    return path.isEmpty() ? "" : ": wrong type for " + path;
   }
 
   private Map<String, Object> openIdConfiguration() {

@@ -120,6 +120,48 @@ class ServerConfigTest {
     assertEquals(fixture.configFile + ": " + ServerConfig.NOT_YAML + problem, e.getMessage());
   }
 
+  static Stream<Arguments> notValues() {
+    String issuer = "issuer: \"https://localhost:4443/zts/v1\"";
+    return Stream.of(
+        Arguments.of("host as mapping", "host: 127.0.0.1", "host: {a: b}",
+            "listen.host: " + ServerConfig.NOT_SINGLE_VALUE),
+        Arguments.of("host empty", "host: 127.0.0.1", "host: ''",
+            "listen.host: " + ServerConfig.EMPTY),
+        Arguments.of("host null", "host: 127.0.0.1", "host: ~",
+            "listen.host: " + ServerConfig.EMPTY),
+        Arguments.of("port as list", "port: 0", "port: [1]",
+            "listen.port: " + ServerConfig.NOT_SINGLE_VALUE),
+        Arguments.of("refresh as mapping", "refreshInterval: 1h", "refreshInterval: {a: 1}",
+            "domains.refreshInterval: " + ServerConfig.NOT_SINGLE_VALUE),
+        Arguments.of("issuer as list", issuer, "issuer: [\"https://a/zts/v1\"]",
+            "tokens.issuer: " + ServerConfig.NOT_SINGLE_VALUE));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("notValues")
+  void load_settingGivenButNotAValue_namesItInsteadOfDefaulting(String name, String from,
+      String to, String message) throws Exception {
+    String yaml = Files.readString(fixture.configFile);
+    Files.writeString(fixture.configFile, yaml.replace(from, to));
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ServerConfig.load(fixture.configFile));
+
+    assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void load_settingGivenTwice_namesIt() throws Exception {
+    Files.writeString(fixture.configFile, Files.readString(fixture.configFile)
+        + "tokens: {issuer: \"https://other/zts/v1\"}\n");
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ServerConfig.load(fixture.configFile));
+
+    assertEquals(fixture.configFile + ": " + ServerConfig.NOT_YAML
+        + ServerConfig.DUPLICATE_SETTING + "tokens", e.getMessage().replaceAll(" at line.*", ""));
+  }
+
   @Test
   void load_signingKeyWithoutKid_namesTheEntry() throws Exception {
     fixture.writeConfig("signing:\n  keys:\n    - {file: server.key}\n");
