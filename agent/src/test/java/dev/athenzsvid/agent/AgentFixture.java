@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** A real agent on a temporary Unix socket, a fake server and a client channel. */
 public final class AgentFixture implements AutoCloseable {
@@ -68,7 +69,17 @@ public final class AgentFixture implements AutoCloseable {
    */
   public AgentFixture(Path dir, String workloads, String extraYaml, ProcessInspector inspector)
       throws Exception {
+    this(dir, workloads, extraYaml, inspector, upstream -> { });
+  }
+
+  /**
+   * @param beforeStart prepares the fake server before the agent starts (and polls it), for
+   *     example to hold its JWKS requests
+   */
+  public AgentFixture(Path dir, String workloads, String extraYaml, ProcessInspector inspector,
+      Consumer<FakeUpstream> beforeStart) throws Exception {
     this.dir = dir;
+    beforeStart.accept(upstream);
     AgentConfig config = AgentConfig.parse(configYaml(dir, workloads) + extraYaml, dir);
     WorkloadAgent.Builder builder = WorkloadAgent.builder(config).upstream(upstream).clock(clock);
     if (inspector != null) {

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A token server in memory: mints real ES256 JWT-SVIDs as the real server does, serves an
- * Athenz-style JWKS, and can be made to fail, refuse, stall or drop audiences. Thread-safe.
+ * Athenz-style JWKS, and can be made to fail, refuse, stall, hold requests at a gate or drop
+ * audiences. Thread-safe.
  */
 public final class FakeUpstream implements Upstream {
   /** What the next calls do. */
@@ -47,6 +48,7 @@ public final class FakeUpstream implements Upstream {
   private final AtomicInteger jwksCalls = new AtomicInteger();
   private final List<TokenRequest> requests = new CopyOnWriteArrayList<>();
   private volatile Gate tokenGate;
+  private volatile Gate jwksGate;
 
   /**
    * Holds token requests at a gate: {@link #entered} opens when the first one arrives, and
@@ -100,6 +102,13 @@ public final class FakeUpstream implements Upstream {
     return gate;
   }
 
+  /** Holds every later JWKS request until the returned gate is released. */
+  public Gate holdJwks() {
+    Gate gate = new Gate();
+    jwksGate = gate;
+    return gate;
+  }
+
   public void firstAudienceOnly(boolean value) {
     this.firstAudienceOnly = value;
   }
@@ -141,6 +150,10 @@ public final class FakeUpstream implements Upstream {
   @Override
   public String fetchJwks() throws UpstreamException {
     jwksCalls.incrementAndGet();
+    Gate gate = jwksGate;
+    if (gate != null) {
+      gate.pass();
+    }
     failIfAsked();
     String publicJson = key.toPublicJWK().toJSONString();
     String athenzStyle = publicJson.substring(0, publicJson.length() - 1)

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -61,8 +62,8 @@ public class ValidationBenchmark {
       }
 
       @Override
-      public Optional<JwtBundle> refreshedBundle(String trustDomainId) {
-        return Optional.of(bundle);
+      public CompletableFuture<Optional<JwtBundle>> refreshedBundle(String trustDomainId) {
+        return CompletableFuture.completedFuture(Optional.of(bundle));
       }
     };
     ECDSASigner signer = new ECDSASigner(key);
@@ -85,13 +86,13 @@ public class ValidationBenchmark {
     // A new validator per token keeps the memory of earlier ones out of the measurement.
     String token = tokens[next++ % TOKENS];
     return new JwtSvidValidator(bundles, Clock.systemUTC())
-        .validate(token, "https://api.example.com");
+        .validate(token, "https://api.example.com").join();
   }
 
   /** The same token again and again: answered from memory after the first call. */
   @Benchmark
   public JwtSvidValidator.Validated repeated(RememberingValidator state) throws Exception {
-    return state.validator.validate(repeated, "https://api.example.com");
+    return state.validator.validate(repeated, "https://api.example.com").join();
   }
 
   /** One validator shared by the calls of a thread, so tokens are remembered. */

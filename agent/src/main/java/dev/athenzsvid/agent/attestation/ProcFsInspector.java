@@ -12,9 +12,9 @@ import java.util.Set;
 
 /**
  * Reads processes from Linux {@code /proc}: {@code stat} for the start time, {@code status}
- * for the real uid and the groups, the {@code exe} link for the executable (readable only for
- * the agent's own user's processes unless the agent has the capability to trace others).
- * Stateless and thread-safe.
+ * for the effective uid and gid and the supplementary groups, the {@code exe} link for the
+ * executable (readable only for the agent's own user's processes unless the agent has the
+ * capability to trace others). Stateless and thread-safe.
  */
 public final class ProcFsInspector implements ProcessInspector {
   /** Enough for a {@code statm} line: seven numbers. */
@@ -50,10 +50,12 @@ public final class ProcFsInspector implements ProcessInspector {
       int uid = -1;
       Set<Integer> groups = new HashSet<>();
       for (String line : status) {
+        // Uid: and Gid: list real, effective, saved and filesystem ids. SO_PEERCRED reports
+        // the effective ones, so those are what the kernel's record is compared with.
         if (line.startsWith("Uid:")) {
-          uid = Integer.parseInt(line.substring(4).trim().split("\\s+")[0]);
+          uid = effective(line);
         } else if (line.startsWith("Gid:")) {
-          groups.add(Integer.parseInt(line.substring(4).trim().split("\\s+")[0]));
+          groups.add(effective(line));
         } else if (line.startsWith("Groups:")) {
           String list = line.substring(7).trim();
           if (!list.isEmpty()) {
@@ -115,6 +117,11 @@ public final class ProcFsInspector implements ProcessInspector {
     }
     watch.close();
     return () -> false;
+  }
+
+  /** The second id of a {@code Uid:} or {@code Gid:} line of {@code status}: the effective. */
+  private static int effective(String line) {
+    return Integer.parseInt(line.substring(4).trim().split("\\s+")[1]);
   }
 
   /** True when the first field of a {@code statm} line (total program size) is not zero. */

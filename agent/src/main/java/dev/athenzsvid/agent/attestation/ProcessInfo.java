@@ -9,8 +9,8 @@ import java.util.Set;
  *
  * @param startTime when it started, in clock ticks since boot: with the pid, it tells one
  *     process from a later one that reuses the pid
- * @param uid its real user id
- * @param groups its primary and supplementary group ids
+ * @param uid its effective user id, as in the peer credentials of its socket
+ * @param groups its effective group id and its supplementary group ids
  * @param executable the path of its executable, empty when it cannot be read
  */
 public record ProcessInfo(long startTime, int uid, Set<Integer> groups,

@@ -29,6 +29,7 @@ public final class WorkloadAttestor {
     if (connected == null || watch == null) {
       throw new AttestationException(CALLER_GONE + ": process exited before its call", true);
     }
+    // Both effective uids: SO_PEERCRED records the effective one, and so does ProcessInfo.
     if (connected.uid() != peer.uid()) {
       throw new AttestationException(CALLER_GONE + ": pid reused by another process", true);
     }

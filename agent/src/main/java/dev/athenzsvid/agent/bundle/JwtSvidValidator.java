@@ -2,6 +2,12 @@ package dev.athenzsvid.agent.bundle;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.google.protobuf.Struct;
+import com.nimbusds.jose.Algorithm;
+import com.nimbusds.jose.Header;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -12,6 +18,7 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.athenzsvid.agent.config.SpiffeId;
@@ -25,7 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Validates JWT-SVIDs as DESIGN.md section 2 says: an allowed algorithm, an allowed
@@ -33,11 +42,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * kid alone), a good signature, {@code exp} present, {@code exp}/{@code nbf}/{@code iat}
  * within {@link #LEEWAY}, and {@code aud} containing the expected value.
  *
- * <p>A token whose signature and times checked out is remembered until it expires (at most
- * {@link #MAX_REMEMBERED} tokens), so validating it again costs no signature check: its
- * expiry, its audience and the presence of its key in the current bundle are still checked on
- * every call, so a key that leaves the bundle takes its tokens with it. Thread-safe: the
- * remembered tokens live in a concurrent map.
+ * <p>Never blocks: when the bundle is missing or lacks the token's key, the bundle source is
+ * asked again (it limits how often) and the result completes when that is done; otherwise it
+ * is complete on return.
+ *
+ * <p>A token whose signature and times checked out is remembered until it expires, in a
+ * bounded cache (at most {@link #MAX_REMEMBERED} tokens, the least useful going first), with
+ * its claims already converted for the response, so validating it again costs no signature
+ * check and no conversion: its expiry, its audience and the presence of its key in the
+ * current bundle are still checked on every call, so a key that leaves the bundle takes its
+ * tokens with it. Thread-safe: the remembered tokens live in a concurrent cache.
  */
 public final class JwtSvidValidator {
   /** Clock skew tolerated for {@code exp}, {@code nbf} and {@code iat}. */
@@ -66,11 +80,12 @@ public final class JwtSvidValidator {
       JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
   private static final Set<String> TYPES = Set.of("JWT", "JOSE");
 
-  /** A valid token's subject and claims ({@code aud} always a list). */
-  public record Validated(SpiffeId spiffeId, Map<String, Object> claims) {
+  /** A valid token's subject and claims ({@code aud} always a list), also as a Struct. */
+  public record Validated(SpiffeId spiffeId, Map<String, Object> claims, Struct claimsStruct) {
     public Validated {
       requireNonNull(spiffeId, "spiffeId");
       claims = Map.copyOf(claims);
+      requireNonNull(claimsStruct, "claimsStruct");
     }
   }
 
@@ -81,31 +96,68 @@ public final class JwtSvidValidator {
   private record Verified(String trustDomainId, String kid, JWK key, Instant expiry,
       List<String> audiences, Validated result) {}
 
+  /** A token whose header and claims checked out; its key and signature are still to check. */
+  private record Parsed(SignedJWT jwt, JWTClaimsSet claims, SpiffeId subject, String kid,
+      List<String> audiences) {}
+
   private final BundleSource bundles;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+  private final Cache<String, Verified> verified;
 
   public JwtSvidValidator(BundleSource bundles, Clock clock) {
+    this(bundles, clock, MAX_REMEMBERED);
+  }
+
+  JwtSvidValidator(BundleSource bundles, Clock clock, int maxRemembered) {
     this.bundles = requireNonNull(bundles, "bundles");
     this.clock = requireNonNull(clock, "clock");
+    this.verified = Caffeine.newBuilder()
+        .maximumSize(maxRemembered)
+        .expireAfter(Expiry.writing((String token, Verified v) ->
+            Duration.between(clock.instant(), v.expiry().plus(LEEWAY))))
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        // Upkeep runs on the calling thread: a few entries' worth per call, no extra thread.
+        .executor(Runnable::run)
+        .build();
   }
 
-  /** Validates {@code token} for {@code audience}; both non-empty. */
-  public Validated validate(String token, String audience) throws InvalidTokenException {
+  /**
+   * Validates {@code token} for {@code audience}; both non-empty. The future fails with
+   * {@link InvalidTokenException}, possibly wrapped in a {@link CompletionException}.
+   */
+  public CompletableFuture<Validated> validate(String token, String audience) {
     requireNonNull(token, "token");
     requireNonNull(audience, "audience");
-    Verified known = verified.get(token);
-    if (known != null && stillTrusted(token, known)) {
-      return checkAudience(known.audiences(), audience, known.result());
+    try {
+      Verified known = verified.getIfPresent(token);
+      if (known != null && stillTrusted(token, known)) {
+        return CompletableFuture.completedFuture(checkAudience(known, audience));
+      }
+      Parsed parsed = parse(token);
+      String trustDomainId = parsed.subject().trustDomainId();
+      Optional<JwtBundle> bundle = bundles.bundle(trustDomainId);
+      Optional<JWK> key = bundle.flatMap(b -> b.key(parsed.kid()));
+      if (key.isPresent()) {
+        return CompletableFuture.completedFuture(
+            checkAudience(verify(token, parsed, key.get()), audience));
+      }
+      return bundles.refreshedBundle(trustDomainId).thenApply(refreshed -> {
+        try {
+          return checkAudience(verify(token, parsed, key(trustDomainId, parsed, refreshed)),
+              audience);
+        } catch (InvalidTokenException e) {
+          throw new CompletionException(e);
+        }
+      });
+    } catch (InvalidTokenException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    Verified checked = verify(token);
-    remember(token, checked);
-    return checkAudience(checked.audiences(), audience, checked.result());
   }
 
-  /** The number of tokens whose verification is remembered. */
+  /** The number of tokens whose verification is remembered (after pending upkeep). */
   public int rememberedCount() {
-    return verified.size();
+    verified.cleanUp();
+    return (int) verified.estimatedSize();
   }
 
   /**
@@ -114,7 +166,7 @@ public final class JwtSvidValidator {
    */
   private boolean stillTrusted(String token, Verified known) throws InvalidTokenException {
     if (!clock.instant().isBefore(known.expiry().plus(LEEWAY))) {
-      verified.remove(token);
+      verified.invalidate(token);
       throw new InvalidTokenException(EXPIRED);
     }
     Optional<JWK> current = bundles.bundle(known.trustDomainId())
@@ -122,37 +174,27 @@ public final class JwtSvidValidator {
     if (current.isPresent() && current.get().equals(known.key())) {
       return true;
     }
-    verified.remove(token);
+    verified.invalidate(token);
     return false;
   }
 
-  private void remember(String token, Verified checked) {
-    if (verified.size() >= MAX_REMEMBERED) {
-      Instant now = clock.instant();
-      verified.values().removeIf(v -> !now.isBefore(v.expiry().plus(LEEWAY)));
-    }
-    if (verified.size() < MAX_REMEMBERED) {
-      verified.put(token, checked);
-    }
-  }
-
-  private static Validated checkAudience(List<String> audiences, String audience,
-      Validated result) throws InvalidTokenException {
-    if (!audiences.contains(audience)) {
+  private static Validated checkAudience(Verified verified, String audience)
+      throws InvalidTokenException {
+    if (!verified.audiences().contains(audience)) {
       throw new InvalidTokenException(WRONG_AUDIENCE + " " + audience);
     }
-    return result;
+    return verified.result();
   }
 
-  /** Every check but the audience, signature included. */
-  private Verified verify(String token) throws InvalidTokenException {
+  /** Every check that needs no key: header, subject, times, audience present. */
+  private Parsed parse(String token) throws InvalidTokenException {
     SignedJWT jwt;
     JWTClaimsSet claims;
     try {
       jwt = SignedJWT.parse(token);
       claims = jwt.getJWTClaimsSet();
     } catch (ParseException e) {
-      throw new InvalidTokenException(MALFORMED);
+      throw new InvalidTokenException(unsecured(token) ? BAD_ALGORITHM + ": none" : MALFORMED);
     }
     JWSHeader header = jwt.getHeader();
     if (!ALGORITHMS.contains(header.getAlgorithm())) {
@@ -167,18 +209,38 @@ public final class JwtSvidValidator {
       throw new InvalidTokenException(MISSING_KID);
     }
     SpiffeId subject = subject(claims);
-    JWK key = key(subject.trustDomainId(), kid);
-    verifySignature(jwt, key);
     checkTimes(claims);
     List<String> audiences = claims.getAudience();
     if (audiences == null || audiences.isEmpty()) {
       throw new InvalidTokenException(MISSING_AUDIENCE);
     }
-    Map<String, Object> values = new LinkedHashMap<>(claims.toJSONObject());
-    values.put("aud", List.copyOf(audiences));
-    return new Verified(subject.trustDomainId(), kid, key,
-        claims.getExpirationTime().toInstant(), List.copyOf(audiences),
-        new Validated(subject, values));
+    return new Parsed(jwt, claims, subject, kid, List.copyOf(audiences));
+  }
+
+  /** True for an unsecured JWS ({@code alg: none}), which the JWS parser refuses outright. */
+  private static boolean unsecured(String token) {
+    int dot = token.indexOf('.');
+    if (dot <= 0) {
+      return false;
+    }
+    try {
+      return Algorithm.NONE.equals(Header.parse(new Base64URL(token.substring(0, dot)))
+          .getAlgorithm());
+    } catch (ParseException e) {
+      return false;
+    }
+  }
+
+  /** Checks the signature, then remembers the token with its claims converted once. */
+  private Verified verify(String token, Parsed parsed, JWK key) throws InvalidTokenException {
+    verifySignature(parsed.jwt(), key);
+    Map<String, Object> values = new LinkedHashMap<>(parsed.claims().toJSONObject());
+    values.put("aud", parsed.audiences());
+    Validated result = new Validated(parsed.subject(), values, ClaimsStruct.of(values));
+    Verified checked = new Verified(parsed.subject().trustDomainId(), parsed.kid(), key,
+        parsed.claims().getExpirationTime().toInstant(), parsed.audiences(), result);
+    verified.put(token, checked);
+    return checked;
   }
 
   private static SpiffeId subject(JWTClaimsSet claims) throws InvalidTokenException {
@@ -193,16 +255,14 @@ public final class JwtSvidValidator {
     }
   }
 
-  private JWK key(String trustDomainId, String kid) throws InvalidTokenException {
-    Optional<JwtBundle> bundle = bundles.bundle(trustDomainId);
+  /** The token's key in the bundle as known after asking the server again. */
+  private static JWK key(String trustDomainId, Parsed parsed, Optional<JwtBundle> bundle)
+      throws InvalidTokenException {
     if (bundle.isEmpty()) {
       throw new InvalidTokenException(NO_BUNDLE + " " + trustDomainId);
     }
-    Optional<JWK> key = bundle.get().key(kid);
-    if (key.isEmpty()) {
-      key = bundles.refreshedBundle(trustDomainId).flatMap(b -> b.key(kid));
-    }
-    return key.orElseThrow(() -> new InvalidTokenException(UNKNOWN_KID + " " + kid));
+    return bundle.get().key(parsed.kid())
+        .orElseThrow(() -> new InvalidTokenException(UNKNOWN_KID + " " + parsed.kid()));
   }
 
   private static void verifySignature(SignedJWT jwt, JWK key) throws InvalidTokenException {

@@ -45,6 +45,18 @@ public final class JwtSvidCache {
     }
   }
 
+  /** The message of {@link OverloadedException}. */
+  public static final String OVERLOADED = "agent is overloaded: too many token requests at once";
+
+  /** A refill refused without a server call because every refill thread and slot is busy. */
+  public static final class OverloadedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    OverloadedException(Throwable cause) {
+      super(OVERLOADED, cause);
+    }
+  }
+
   /** The cache's view of a key: its valid token, if any, and whether it needs no refill. */
   public record Lookup(Optional<CachedToken> token, boolean fresh) {
     static final Lookup MISS = new Lookup(Optional.empty(), false);
@@ -69,7 +81,7 @@ public final class JwtSvidCache {
 
   /**
    * @param maxEntries the most keys held; the least recently used go first
-   * @param executor runs loaders; a rejected refill fails like an unreachable server
+   * @param executor runs loaders; a rejected refill fails with {@link OverloadedException}
    */
   public JwtSvidCache(int maxEntries, Clock clock, Executor executor, Backoff backoff) {
     if (maxEntries < 1) {
@@ -102,36 +114,50 @@ public final class JwtSvidCache {
 
   /**
    * Starts a refill of {@code key}, or joins the one already running. The future fails with
-   * {@link UpstreamException} when the loader fails, or {@link BackoffException} at once while
-   * the key backs off. Callers must not complete or cancel the returned future.
+   * {@link UpstreamException} when the loader fails, {@link BackoffException} at once while
+   * the key backs off, or {@link OverloadedException} when the executor refuses the refill.
+   * Callers must not complete or cancel the returned future.
    */
   public CompletableFuture<CachedToken> refill(CacheKey key, Loader loader) {
     requireNonNull(key, "key");
     requireNonNull(loader, "loader");
-    Entry entry = entries.computeIfAbsent(key, k -> new Entry());
-    if (entries.size() > maxEntries) {
-      evict(entry);
-    }
-    CompletableFuture<CachedToken> future;
-    synchronized (entry) {
-      if (entry.refill != null) {
-        return entry.refill;
+    while (true) {
+      Entry entry = entries.computeIfAbsent(key, k -> new Entry());
+      if (entries.size() > maxEntries) {
+        evict(entry);
       }
-      Instant now = clock.instant();
-      if (entry.retryAt != null && now.isBefore(entry.retryAt)) {
-        long seconds = Math.max(1, Duration.between(now, entry.retryAt).toSeconds());
-        return CompletableFuture.failedFuture(new BackoffException(
-            describe(entry.lastError) + "; next attempt in " + seconds + "s", entry.lastError));
+      CompletableFuture<CachedToken> future;
+      synchronized (entry) {
+        if (entries.get(key) != entry) {
+          // Removed since the lookup (a refusal, an eviction, retainKeyIds), always under
+          // this monitor: a refill of it would fill a token no lookup finds while the next
+          // caller starts a second refill. Look the key up again.
+          continue;
+        }
+        if (entry.refill != null) {
+          return entry.refill;
+        }
+        Instant now = clock.instant();
+        if (entry.retryAt != null && now.isBefore(entry.retryAt)) {
+          long seconds = Math.max(1, Duration.between(now, entry.retryAt).toSeconds());
+          return CompletableFuture.failedFuture(new BackoffException(
+              describe(entry.lastError) + "; next attempt in " + seconds + "s",
+              entry.lastError));
+        }
+        future = new CompletableFuture<>();
+        entry.refill = future;
       }
-      future = new CompletableFuture<>();
-      entry.refill = future;
+      try {
+        executor.execute(() -> run(key, entry, loader, future));
+      } catch (RejectedExecutionException e) {
+        // The server is not at fault: no backoff, and the next caller may try at once.
+        synchronized (entry) {
+          entry.refill = null;
+        }
+        future.completeExceptionally(new OverloadedException(e));
+      }
+      return future;
     }
-    try {
-      executor.execute(() -> run(key, entry, loader, future));
-    } catch (RejectedExecutionException e) {
-      finish(key, entry, future, null, new UpstreamException("agent is overloaded", e));
-    }
-    return future;
   }
 
   /**

@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Gets JWT-SVIDs for identities, through the cache. A fresh cached token is returned at once;
  * a token past its refresh time but still valid is refreshed, and returned as it is if the
- * server fails or does not answer within the caller's budget (the refresh carries on in the
- * background); with no valid token the caller waits for the server. Tokens from the server are
- * checked: {@code sub} must be the identity's SPIFFE ID and {@code aud} must contain every
- * requested audience (a server that honours only one is never silently accepted).
+ * server fails or does not answer within the caller's budget and it is still valid then (the
+ * refresh carries on in the background); with no valid token the caller waits for the server.
+ * Tokens from the server are checked: {@code sub} must be the identity's SPIFFE ID and
+ * {@code aud} must contain every requested audience (a server that honours only one is never
+ * silently accepted).
  *
  * <p>Thread-safe; the returned futures complete on the cache's executor or a timer thread.
  */
@@ -41,6 +42,8 @@ public final class TokenService {
   static final String MISSING_AUDIENCES = "server did not honour every audience; missing";
   static final String UNREADABLE = "server returned an unreadable token";
   static final String EXPIRED = "server returned an expired token";
+  /** Why a stale token was not served after all. */
+  static final String STALE_EXPIRED = "cached JWT-SVID expired while waiting for the server";
 
   private final JwtSvidCache cache;
   private final Upstream upstream;
@@ -93,6 +96,11 @@ public final class TokenService {
           String reason = error == null ? "server did not answer in time" : rootMessage(error);
           if (error != null && isRefusal(error)) {
             throw new CompletionException(unwrap(error));
+          }
+          if (!fallback.validAt(clock.instant())) {
+            // It expired while we waited for the server: expired tokens are never served.
+            throw new CompletionException(new UpstreamException(
+                STALE_EXPIRED + "; " + reason, error == null ? null : unwrap(error)));
           }
           metrics.cacheStaleHit();
           log.atWarn().addKeyValue("spiffeId", key.spiffeId())

@@ -89,4 +89,9 @@ public final class AgentMetrics {
   public double cacheStaleHits() {
     return cacheStaleHits.get();
   }
+
+  /** The number of calls of {@code method} that ended with {@code code}. */
+  public double calls(String method, String code) {
+    return calls.labelValues(method, code).get();
+  }
 }

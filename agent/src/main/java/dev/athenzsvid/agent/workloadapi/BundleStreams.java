@@ -7,7 +7,6 @@ import dev.athenzsvid.agent.attestation.Caller;
 import dev.athenzsvid.agent.bundle.BundleManager;
 import dev.athenzsvid.agent.bundle.JwtBundle;
 import dev.athenzsvid.agent.metrics.AgentMetrics;
-import dev.athenzsvid.agent.upstream.UpstreamException;
 import dev.athenzsvid.proto.workload.JWTBundlesResponse;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -18,10 +17,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * FetchJWTBundles streams: the current bundle at once, then a full message whenever the
- * bundle changes. The server never completes a stream with OK; {@link #closeAll()} ends open
- * streams with UNAVAILABLE at shutdown so clients reconnect to the next agent. Thread-safe;
- * each stream's sends are serialised on the stream.
+ * FetchJWTBundles streams: the current bundle at once (or as soon as the first fetch ends,
+ * when there is none yet), then a full message whenever the bundle changes. The server never
+ * completes a stream with OK; {@link #closeAll()} ends open streams with UNAVAILABLE at
+ * shutdown so clients reconnect to the next agent, and refuses streams opened after it.
+ *
+ * <p>Thread-safe. Each stream's monitor serialises its sends, and every send reads the
+ * manager's current bundle inside it, so a stream's messages follow the order of fetches
+ * whichever thread sends them: a client never sees an older bundle after a newer one.
+ * {@link #lock} makes registering a stream and closing all of them atomic.
  *
  * <p>Who may open a stream: the SPIRE agent by default answers bundles only to callers that
  * have an identity (its {@code allow_unauthenticated_verifiers} lifts that). The policy is a
@@ -34,6 +38,9 @@ public final class BundleStreams {
   private final AgentMetrics metrics;
   private final Predicate<Caller> mayVerify;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+  private final Object lock = new Object();
+  /** Guarded by {@link #lock}: once true, no stream is registered. */
+  private boolean closing;
 
   /**
    * @param mayVerify whether an attested caller may receive bundles; false answers
@@ -48,7 +55,8 @@ public final class BundleStreams {
 
   /**
    * Starts a stream for {@code caller} on {@code observer}; fails it with PERMISSION_DENIED if
-   * the caller may not have bundles, with UNAVAILABLE if there is no bundle.
+   * the caller may not have bundles, with UNAVAILABLE if no bundle can be had or the agent is
+   * shutting down. Never blocks: without a bundle the first message follows the fetch.
    */
   public void open(ServerCallStreamObserver<JWTBundlesResponse> observer, Caller caller) {
     requireNonNull(caller, "caller");
@@ -59,26 +67,38 @@ public final class BundleStreams {
           .asException());
       return;
     }
-    JwtBundle first;
-    try {
-      first = bundles.currentOrFetch();
-    } catch (UpstreamException e) {
-      observer.onError(Status.UNAVAILABLE
-          .withDescription(StatusMessages.NO_BUNDLE + ": " + e.getMessage()).asException());
-      return;
-    }
     Stream stream = new Stream(observer);
     observer.setOnCancelHandler(stream::close);
-    open.add(stream);
-    metrics.streamOpened();
-    stream.unsubscribe = bundles.subscribe(stream::send);
-    stream.send(first);
-    // A change between currentOrFetch and subscribe would be missed; resend if so.
-    bundles.current().filter(b -> !b.equals(first)).ifPresent(stream::send);
+    synchronized (lock) {
+      if (closing) {
+        observer.onError(Status.UNAVAILABLE.withDescription(StatusMessages.SHUTTING_DOWN)
+            .asException());
+        return;
+      }
+      open.add(stream);
+      metrics.streamOpened();
+    }
+    stream.subscribe();
+    if (bundles.current().isPresent()) {
+      stream.sendCurrent();
+      return;
+    }
+    bundles.currentOrFetch().whenComplete((bundle, error) -> {
+      if (error == null) {
+        stream.sendCurrent();
+        return;
+      }
+      Throwable cause = error.getCause() != null ? error.getCause() : error;
+      stream.fail(Status.UNAVAILABLE
+          .withDescription(StatusMessages.NO_BUNDLE + ": " + cause.getMessage()));
+    });
   }
 
-  /** Ends every open stream with UNAVAILABLE. */
+  /** Ends every open stream with UNAVAILABLE and refuses new ones. */
   public void closeAll() {
+    synchronized (lock) {
+      closing = true;
+    }
     for (Stream stream : open) {
       stream.fail(Status.UNAVAILABLE.withDescription(StatusMessages.SHUTTING_DOWN));
     }
@@ -98,18 +118,32 @@ public final class BundleStreams {
   /** One open stream; its monitor serialises sends and closing. */
   private final class Stream {
     private final ServerCallStreamObserver<JWTBundlesResponse> observer;
-    volatile Runnable unsubscribe = () -> { };
+    /** Guarded by this. */
+    private Runnable unsubscribe = () -> { };
     /** Guarded by this. */
     private boolean closed;
-    /** Guarded by this. */
+    /** Guarded by this: the bundle last sent, or null. */
     private JwtBundle last;
 
     Stream(ServerCallStreamObserver<JWTBundlesResponse> observer) {
       this.observer = observer;
     }
 
-    synchronized void send(JwtBundle bundle) {
-      if (closed || bundle.equals(last) || observer.isCancelled()) {
+    /** Hears of every bundle change until closed; a stream closed already stays deaf. */
+    synchronized void subscribe() {
+      if (!closed) {
+        unsubscribe = bundles.subscribe(changed -> sendCurrent());
+      }
+    }
+
+    /** Sends the manager's current bundle unless it is the one sent last. */
+    synchronized void sendCurrent() {
+      if (closed || observer.isCancelled()) {
+        return;
+      }
+      JwtBundle bundle = bundles.current().orElse(null);
+      // The manager publishes a new object only when the content changed.
+      if (bundle == null || bundle == last) {
         return;
       }
       last = bundle;

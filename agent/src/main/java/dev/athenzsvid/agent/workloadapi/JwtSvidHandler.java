@@ -161,7 +161,8 @@ public final class JwtSvidHandler {
           StatusMessages.SERVER_REFUSED + " (HTTP " + upstream.httpStatus() + "): "
               + upstream.getMessage()));
     }
-    if (cause instanceof UpstreamException || cause instanceof JwtSvidCache.BackoffException) {
+    if (cause instanceof UpstreamException || cause instanceof JwtSvidCache.BackoffException
+        || cause instanceof JwtSvidCache.OverloadedException) {
       return new StatusException(Status.UNAVAILABLE.withDescription(
           StatusMessages.SERVER_UNAVAILABLE + ": " + cause.getMessage()));
     }

@@ -23,6 +23,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * The SPIFFE Workload API over gRPC. Only translates between gRPC and the handlers; the
@@ -56,17 +57,7 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
         ? null : Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
     try {
       jwtSvids.fetch(request, CallerInterceptor.CALLER.get(context), timeLeft)
-          .whenComplete((response, error) -> {
-            if (observer.isCancelled()) {
-              return;
-            }
-            if (error != null) {
-              observer.onError(unwrap(error));
-            } else {
-              observer.onNext(response);
-              observer.onCompleted();
-            }
-          });
+          .whenComplete(replyTo(observer));
     } catch (StatusException e) {
       observer.onError(e);
     }
@@ -88,16 +79,17 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
   @Override
   public void validateJWTSVID(ValidateJWTSVIDRequest request,
       StreamObserver<ValidateJWTSVIDResponse> responseObserver) {
+    ServerCallStreamObserver<ValidateJWTSVIDResponse> observer =
+        (ServerCallStreamObserver<ValidateJWTSVIDResponse>) responseObserver;
     try {
       // The handler reports missing fields itself; a request that has both is attested
       // before validation may ask the server for a newer bundle on the caller's behalf.
       if (!request.getAudience().isEmpty() && !request.getSvid().isEmpty()) {
         JwtSvidHandler.attest(CallerInterceptor.CALLER.get());
       }
-      responseObserver.onNext(validator.validate(request));
-      responseObserver.onCompleted();
+      validator.validate(request).whenComplete(replyTo(observer));
     } catch (StatusException e) {
-      responseObserver.onError(e);
+      observer.onError(e);
     }
   }
 
@@ -111,6 +103,24 @@ public final class WorkloadApiService extends SpiffeWorkloadAPIGrpc.SpiffeWorklo
   public void fetchX509Bundles(X509BundlesRequest request,
       StreamObserver<X509BundlesResponse> responseObserver) {
     responseObserver.onError(unimplemented());
+  }
+
+  /**
+   * Answers a unary call when its future completes, on whatever thread completes it; says
+   * nothing to a call the client has cancelled or whose deadline has passed.
+   */
+  private static <T> BiConsumer<T, Throwable> replyTo(ServerCallStreamObserver<T> observer) {
+    return (response, error) -> {
+      if (observer.isCancelled()) {
+        return;
+      }
+      if (error != null) {
+        observer.onError(unwrap(error));
+      } else {
+        observer.onNext(response);
+        observer.onCompleted();
+      }
+    };
   }
 
   private static StatusException unimplemented() {
