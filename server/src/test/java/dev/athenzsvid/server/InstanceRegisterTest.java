@@ -358,6 +358,29 @@ class InstanceRegisterTest {
   }
 
   @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "number for a name          | {\"provider\": 5}               | : wrong type for provider",
+      "boolean for a name         | {\"domain\": true}              | : wrong type for domain",
+      "number in the audience list | {\"jwtSVIDAudiences\": [\"a\", 7]} "
+          + "| : wrong type for jwtSVIDAudiences[1]",
+      "string for a number        | {\"expiryTime\": \"60\"}        | : wrong type for expiryTime",
+      "fraction for a number      | {\"expiryTime\": 1.5}           | : wrong type for expiryTime",
+      "number too large           | {\"expiryTime\": 99999999999}   | : wrong type for expiryTime",
+      "string for a boolean       | {\"jwtSVIDSpiffeSubject\": \"true\"} "
+          + "| : wrong type for jwtSVIDSpiffeSubject",
+      "number for a boolean       | {\"jwtSVIDSpiffeSubject\": 1}   "
+          + "| : wrong type for jwtSVIDSpiffeSubject",
+      "field given twice          | {\"provider\": \"a\", \"provider\": \"b\"} | ''",
+      "content after the object   | {\"provider\": \"a\"} {}         | ''",
+      "array instead of an object | [1, 2]                          | ''"})
+  void register_wrongJsonShape_400NamingTheField(String name, String body, String detail)
+      throws Exception {
+    HttpResponse<String> response = post(fixture.clientTls(fixture.ca, AGENT), body);
+
+    assertError(response, 400, ApiHandler.BAD_JSON + detail);
+  }
+
+  @ParameterizedTest(name = "{0}")
   @CsvSource(nullValues = "none", value = {"text/plain", "application/x-www-form-urlencoded",
       "none"})
   void register_notJsonContentType_415(String type) throws Exception {

@@ -3,9 +3,15 @@ package dev.athenzsvid.server.http;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.proto.zts.ResourceError;
 import dev.athenzsvid.server.instance.InstanceService;
@@ -61,11 +67,11 @@ public final class ApiHandler extends Handler.Abstract {
   public static final String INTERNAL = "internal server error";
   public static final String BAD_QUERY = "query string is not valid URL encoding";
 
+  private static final String WRONG_TYPE = ": wrong type for ";
   private static final int MAX_BODY = 64 * 1024;
   static final String JSON_TYPE = "application/json";
   private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON = requestMapper();
 
   private final InstanceService instances;
   private final Supplier<KeySet> keys;
@@ -158,7 +164,8 @@ public final class ApiHandler extends Handler.Abstract {
     InstanceRegisterInformation info;
     try {
       info = JSON.readValue(body, InstanceRegisterInformation.class);
-    } catch (MismatchedInputException e) {
+    } catch (JsonMappingException e) {
+      // A value that does not fit its field: of another type, or a number out of range.
       throw new RequestException(400, BAD_JSON + field(e));
     } catch (IOException e) {
       throw new RequestException(400, BAD_JSON);
@@ -177,11 +184,11 @@ public final class ApiHandler extends Handler.Abstract {
   }
 
   /** Names the field a value of the wrong type was given for, as {@code ": field x"}. */
-  private static String field(MismatchedInputException e) {
+  private static String field(JsonMappingException e) {
     String path = e.getPath().stream()
         .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
         .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("");
-    return path.isEmpty() ? "" : ": wrong type for " + path;
+    return path.isEmpty() ? "" : WRONG_TYPE + path;
   }
 
   private Map<String, Object> openIdConfiguration() {
@@ -223,6 +230,27 @@ public final class ApiHandler extends Handler.Abstract {
       case INSTANCE, KEYS, OPENID, STATUS, METRICS -> path;
       default -> "other";
     };
+  }
+
+  /**
+   * Reads request bodies strictly: a value of the wrong JSON type (a number for a name, a
+   * string for a number or a boolean, a fraction for a whole number), a field given twice or
+   * content after the object is refused rather than guessed at. Unknown fields are ignored,
+   * as newer Athenz clients send fields this server has no use for.
+   */
+  private static ObjectMapper requestMapper() {
+    ObjectMapper mapper = JsonMapper.builder()
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .build();
+    mapper.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    return mapper;
   }
 
   private static Reply json(int status, Object value) throws JsonProcessingException {
