@@ -2,6 +2,7 @@ package dev.athenzsvid.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +12,10 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.athenzsvid.client.zts.ZtsClient;
+import dev.athenzsvid.client.zts.ZtsException;
 import dev.athenzsvid.proto.zts.InstanceRegisterInformation;
 import dev.athenzsvid.server.config.ServerConfig;
+import dev.athenzsvid.server.instance.InstanceService;
 import dev.athenzsvid.server.signing.KeyRing;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,6 +164,22 @@ class KeyRotationTest {
     assertTrue(verifiesAgainstJwks(token));
     clock.set(notAfter);
     assertEquals(Set.of("ec-b"), publishedKids());
+  }
+
+  @Test
+  void register_keyInItsLastSecond_refusedRatherThanAnExpiredToken() throws Exception {
+    Instant notAfter = clock.instant().plus(Duration.ofHours(2));
+    start("    - {file: ec-a.pem, kid: ec-a, notAfter: " + notAfter + "}\n");
+
+    clock.set(notAfter.minusSeconds(2));
+    SignedJWT last = issue();
+    clock.set(notAfter.minusMillis(1000));
+    ZtsException e = assertThrows(ZtsException.class, this::issue);
+
+    assertEquals(notAfter, expiry(last));
+    assertTrue(expiry(last).isAfter(last.getJWTClaimsSet().getIssueTime().toInstant()));
+    assertEquals(500, e.code());
+    assertEquals(InstanceService.NO_SIGNING_KEY, e.getMessage());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.athenzsvid.server.signing;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,9 +18,13 @@ import java.util.Set;
  * request says RSA); when no key of that type is usable, with one of the other type, as
  * Athenz falls back to its default key. Among several candidates, the one published longest
  * wins, and among equals the one listed last, so adding a new key at the end of the list and
- * giving the old one a {@code notAfter} rotates to the new key.
+ * giving the old one a {@code notAfter} rotates to the new key. A key signs only while it stays
+ * published for more than {@link #MIN_LIFETIME}.
  */
 public final class KeySet {
+  /** A key signs only while it stays published for longer than this. */
+  static final Duration MIN_LIFETIME = Duration.ofSeconds(1);
+
   private final List<SigningKey> keys;
 
   public KeySet(List<SigningKey> keys) {
@@ -49,7 +54,9 @@ public final class KeySet {
   private Optional<SigningKey> best(KeyType type, Instant now) {
     SigningKey best = null;
     for (SigningKey key : keys) {
-      if (key.type() != type || !key.active() || !key.isPublishedAt(now)) {
+      // A token's exp is in whole seconds: a key with a second or less left could sign a
+      // token that is expired when issued.
+      if (key.type() != type || !key.active() || !key.isPublishedAt(now.plus(MIN_LIFETIME))) {
         continue;
       }
       if (best == null || !endsBefore(key, best)) {
