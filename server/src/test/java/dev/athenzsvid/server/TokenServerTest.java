@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.nimbusds.jwt.SignedJWT;
 import dev.athenzsvid.client.tls.LocalCa;
 import dev.athenzsvid.client.zts.ZtsClient;
 import dev.athenzsvid.client.zts.ZtsException;
@@ -291,6 +292,34 @@ class TokenServerTest {
       assertEquals(InstanceService.ATTESTATION_FAILED + FakeRefusingProvider.REASON,
           e.getMessage());
     }
+  }
+
+  @Test
+  void register_configuredTrustDomain_onlyItsSpiffeIdsAccepted() throws Exception {
+    Files.writeString(fixture.configFile, Files.readString(fixture.configFile)
+        .replace("trustDomain: athenz.io", "trustDomain: example.org"));
+    try (TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile))) {
+      ZtsClient agent = fixture.client(server, "athenz.demo.agent");
+      String ours = "spiffe://example.org/ns/default/sa/athenz.demo.api";
+      String athenz = "spiffe://athenz.io/ns/default/sa/athenz.demo.api";
+
+      InstanceIdentity identity = agent.postInstanceRegisterInformation(
+          spiffeRequest(ours));
+      ZtsException e = assertThrows(ZtsException.class,
+          () -> agent.postInstanceRegisterInformation(spiffeRequest(athenz)));
+
+      assertEquals(ours, SignedJWT.parse(identity.serviceToken())
+          .getJWTClaimsSet().getSubject());
+      assertEquals(400, e.code());
+      assertEquals(InstanceService.SPIFFE_MISMATCH + athenz
+          + " is not a SPIFFE ID of athenz.demo.api", e.getMessage());
+    }
+  }
+
+  private static InstanceRegisterInformation spiffeRequest(String uri) {
+    return InstanceRegisterInformation.jwtSvid("sys.auth.rbac", "athenz.demo", "api")
+        .instanceId("host-1").audiences(List.of("aud")).spiffeUri(uri).spiffeSubject(true)
+        .build();
   }
 
   @Test
