@@ -272,6 +272,7 @@ public final class TokenServer implements AutoCloseable {
         new HttpConnectionFactory(http));
     connector.setHost(listen.host());
     connector.setPort(listen.port());
+    connector.setIdleTimeout(listen.idleTimeout().toMillis());
     server.addConnector(connector);
     server.setHandler(new GracefulHandler(api));
     server.setErrorHandler(ApiHandler.errorHandler());

@@ -242,6 +242,18 @@ class EndpointsTest {
     assertFalse(body.contains("Exception"), body);
   }
 
+  @Test
+  void register_declaredBodyTooLarge_413BeforeReadingIt() throws Exception {
+    // Only a few bytes follow: the answer must not wait for the rest.
+    String reply = raw("POST /zts/v1/instance HTTP/1.1\r\nHost: localhost\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{}");
+
+    assertTrue(reply.startsWith("HTTP/1.1 413 "), reply);
+    JsonNode error = JSON.readTree(reply.substring(reply.indexOf("\r\n\r\n") + 4));
+    assertEquals(413, error.get("code").asInt());
+    assertEquals(ApiHandler.TOO_LARGE, error.get("message").asText());
+  }
+
   static Stream<Arguments> malformedRequests() {
     String host = "Host: localhost\r\n";
     return Stream.of(

@@ -323,6 +323,30 @@ class TokenServerTest {
   }
 
   @Test
+  void register_bodyStopsArriving_408AfterIdleTimeoutWithoutServerError() throws Exception {
+    Files.writeString(fixture.configFile, Files.readString(fixture.configFile)
+        .replace("shutdownTimeout: 5s", "shutdownTimeout: 5s, idleTimeout: 1s"));
+    ListAppender<ILoggingEvent> errors = capture(ApiHandler.class.getName());
+    try (TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile));
+        Socket socket = fixture.clientTls(fixture.ca, "athenz.demo.agent").getSocketFactory()
+            .createSocket("localhost", server.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("POST /zts/v1/instance HTTP/1.1\r\nHost: localhost\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"provider\":")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+
+      String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertTrue(reply.startsWith("HTTP/1.1 408 "), reply);
+      assertTrue(reply.endsWith("{\"code\":408,\"message\":\"" + ApiHandler.BODY_TIMEOUT
+          + "\"}"), reply);
+    }
+    assertTrue(errors.list.stream().noneMatch(e -> e.getLevel() == Level.ERROR),
+        errors.list.toString());
+  }
+
+  @Test
   void start_generatedKey_sameKeyAfterRestart() throws Exception {
     String first;
     try (TokenServer server = TokenServer.start(ServerConfig.load(fixture.configFile))) {

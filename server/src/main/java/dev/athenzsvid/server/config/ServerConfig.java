@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <p>It is read from one YAML file ({@link #load(Path)}) whose keys mirror the records below:
  *
  * <pre>
- * listen:    {host: 0.0.0.0, port: 4443, shutdownTimeout: 10s}
+ * listen:    {host: 0.0.0.0, port: 4443, shutdownTimeout: 10s, idleTimeout: 30s}
  * tls:       {certFile: server.pem, keyFile: server.key, caCertFile: ca.pem}
  * domains:   {dir: domains, refreshInterval: 30s}
  * tokens:    {trustDomain: athenz.io, issuer: "https://localhost:4443/zts/v1",
@@ -97,11 +97,16 @@ public record ServerConfig(
     providers = List.copyOf(providers);
   }
 
-  /** Where the HTTPS listener binds; port 0 picks a free port. */
-  public record Listen(String host, int port, Duration shutdownTimeout) {
+  /**
+   * Where the HTTPS listener binds; port 0 picks a free port.
+   *
+   * @param idleTimeout how long a connection may stay silent, also in the middle of a request
+   */
+  public record Listen(String host, int port, Duration shutdownTimeout, Duration idleTimeout) {
     public Listen {
       requireNonNull(host, "host");
       requireNonNull(shutdownTimeout, "shutdownTimeout");
+      requireNonNull(idleTimeout, "idleTimeout");
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port out of range: " + port);
       }
@@ -227,7 +232,8 @@ public record ServerConfig(
 
   /** This configuration listening on {@code port} instead. */
   public ServerConfig withPort(int port) {
-    return new ServerConfig(new Listen(listen.host, port, listen.shutdownTimeout), tls,
+    return new ServerConfig(new Listen(listen.host, port, listen.shutdownTimeout,
+        listen.idleTimeout), tls,
         domains, tokens, signing, providers);
   }
 
@@ -267,7 +273,7 @@ public record ServerConfig(
     }
 
     private Listen listen(ObjectNode node) throws ConfigException {
-      known(node, "listen", Set.of("host", "port", "shutdownTimeout"));
+      known(node, "listen", Set.of("host", "port", "shutdownTimeout", "idleTimeout"));
       String host = text(node, "listen", "host", "0.0.0.0");
       String portText = text(node, "listen", "port", "4443");
       int port;
@@ -280,7 +286,8 @@ public record ServerConfig(
         throw new ConfigException("listen.port", port + ": not between 0 and 65535");
       }
       Duration shutdown = duration(node, "listen", "shutdownTimeout", "10s");
-      return new Listen(host, port, shutdown);
+      Duration idle = duration(node, "listen", "idleTimeout", "30s");
+      return new Listen(host, port, shutdown, idle);
     }
 
     private Tls tls(ObjectNode node) throws ConfigException {

@@ -19,12 +19,14 @@ import dev.athenzsvid.server.instance.RequestException;
 import dev.athenzsvid.server.signing.KeySet;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
@@ -62,6 +64,8 @@ public final class ApiHandler extends Handler.Abstract {
   public static final String METHOD_NOT_ALLOWED = "method not allowed";
   public static final String BAD_JSON = "request body is not a valid InstanceRegisterInformation";
   public static final String TOO_LARGE = "request body too large";
+  public static final String BODY_TIMEOUT = "request body not received in time";
+  public static final String BODY_INCOMPLETE = "request body incomplete";
   public static final String NOT_JSON_TYPE = "request Content-Type must be application/json";
   public static final String NOT_READY = "not ready";
   public static final String INTERNAL = "internal server error";
@@ -154,9 +158,20 @@ public final class ApiHandler extends Handler.Abstract {
     if (type == null || !type.split(";", 2)[0].strip().equalsIgnoreCase(JSON_TYPE)) {
       throw new RequestException(415, NOT_JSON_TYPE);
     }
+    // A declared length is refused before reading, so a client cannot hold a thread with it.
+    if (request.getLength() > MAX_BODY) {
+      throw new RequestException(413, TOO_LARGE);
+    }
     byte[] body;
     try (InputStream in = Content.Source.asInputStream(request)) {
       body = in.readNBytes(MAX_BODY + 1);
+    } catch (IOException e) {
+      // The client stopped sending or went away: its failure, not ours.
+      log.debug("request body not read problem=\"{}\"", e.toString());
+      boolean timedOut = e.getCause() instanceof TimeoutException
+          || e instanceof InterruptedIOException;
+      throw timedOut ? new RequestException(408, BODY_TIMEOUT)
+          : new RequestException(400, BODY_INCOMPLETE);
     }
     if (body.length > MAX_BODY) {
       throw new RequestException(413, TOO_LARGE);

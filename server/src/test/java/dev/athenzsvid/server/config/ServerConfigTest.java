@@ -67,6 +67,8 @@ class ServerConfigTest {
             "domains.refreshInterval: soon: " + Durations.BAD_DURATION),
         Arguments.of("zero duration", Map.of("tokens.maxExpiry", "0s"),
             "tokens.maxExpiry: 0s: must be positive"),
+        Arguments.of("zero idle timeout", Map.of("listen.idleTimeout", "0s"),
+            "listen.idleTimeout: 0s: must be positive"),
         Arguments.of("expiry under a second", Map.of("tokens.defaultExpiry", "500ms"),
             "tokens.defaultExpiry: " + ServerConfig.SHORTER_THAN_A_SECOND),
         Arguments.of("max expiry under a second", Map.of("tokens.defaultExpiry", "1s",
