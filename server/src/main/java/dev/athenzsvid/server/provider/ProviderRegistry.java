@@ -15,6 +15,10 @@ import java.util.Optional;
 /**
  * The configured providers by name, each built once at start from its class, as Athenz binds
  * a provider service to a {@code class://} endpoint. Immutable and thread-safe.
+ *
+ * <p>TODO(#3): Athenz finds the class through the {@code providerEndpoint} of the provider's
+ * service in the domain data; here the configuration names it, and the endpoint read from the
+ * domain data is not yet compared with it.
  */
 public final class ProviderRegistry {
   /** The scheme of Athenz's provider endpoints that name a class. */
