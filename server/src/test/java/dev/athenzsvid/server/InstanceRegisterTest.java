@@ -397,6 +397,18 @@ class InstanceRegisterTest {
   }
 
   @Test
+  void register_compressedBody_415() throws Exception {
+    HttpResponse<String> response = HttpClient.newBuilder()
+        .sslContext(fixture.clientTls(fixture.ca, AGENT)).build()
+        .send(HttpRequest.newBuilder(URI.create(server.uri() + "/instance"))
+            .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+            .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertError(response, 415, ApiHandler.ENCODED_BODY);
+  }
+
+  @Test
   void register_jsonContentTypeWithCharset_accepted() throws Exception {
     HttpResponse<String> response = HttpClient.newBuilder()
         .sslContext(fixture.clientTls(fixture.ca, AGENT)).build()

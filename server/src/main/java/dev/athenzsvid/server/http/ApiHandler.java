@@ -67,6 +67,7 @@ public final class ApiHandler extends Handler.Abstract {
   public static final String BODY_TIMEOUT = "request body not received in time";
   public static final String BODY_INCOMPLETE = "request body incomplete";
   public static final String NOT_JSON_TYPE = "request Content-Type must be application/json";
+  public static final String ENCODED_BODY = "request Content-Encoding not supported";
   public static final String NOT_READY = "not ready";
   public static final String INTERNAL = "internal server error";
   public static final String BAD_QUERY = "query string is not valid URL encoding";
@@ -157,6 +158,11 @@ public final class ApiHandler extends Handler.Abstract {
     String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     if (type == null || !type.split(";", 2)[0].strip().equalsIgnoreCase(JSON_TYPE)) {
       throw new RequestException(415, NOT_JSON_TYPE);
+    }
+    // Bodies are read as sent; a compressed one would only fail as malformed JSON.
+    String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
+    if (encoding != null && !encoding.strip().equalsIgnoreCase("identity")) {
+      throw new RequestException(415, ENCODED_BODY);
     }
     // A declared length is refused before reading, so a client cannot hold a thread with it.
     if (request.getLength() > MAX_BODY) {
