@@ -258,6 +258,9 @@ public final class InstanceService {
     if (uri.startsWith(prefix) && uri.endsWith(suffix)
         && uri.length() > prefix.length() + suffix.length()) {
       String ns = uri.substring(prefix.length(), uri.length() - suffix.length());
+      // Without a namespace in the request any namespace is taken, as our agent names its
+      // namespace only in the URI. TODO(#3): Athenz may expect "default" in that case; if so,
+      // the agent has to send its namespace and this check gets stricter.
       boolean nsMatches = namespace == null || namespace.isEmpty() || namespace.equals(ns);
       if (NAMESPACE.matcher(ns).matches() && nsMatches) {
         return;
