@@ -94,7 +94,8 @@ public final class DomainParser {
     }
     String name = qualifyRole(domain, role.name());
     // Delegated roles (trust) and group members are not evaluated: such a role grants only
-    // its direct members (deploy/README.md says so).
+    // its direct members (deploy/README.md says so). TODO(#3): evaluate both, as ZTS does, so
+    // exported data that relies on them grants the same.
     List<Domain.Member> members = new ArrayList<>();
     for (DomainJson.RoleMember member : list(role.roleMembers(), name + " roleMembers", source)) {
       if (member.memberName() == null || member.memberName().isEmpty()) {
