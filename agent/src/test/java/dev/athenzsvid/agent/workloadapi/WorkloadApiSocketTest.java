@@ -72,6 +72,7 @@ class WorkloadApiSocketTest {
     return Stream.of(
         Arguments.of("false", new String[] {"false"}),
         Arguments.of("TRUE", new String[] {"TRUE"}),
+        Arguments.of("empty", new String[] {""}),
         Arguments.of("two values", new String[] {"true", "true"}));
   }
 
