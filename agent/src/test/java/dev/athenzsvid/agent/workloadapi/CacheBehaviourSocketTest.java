@@ -2,12 +2,14 @@ package dev.athenzsvid.agent.workloadapi;
 
 import static dev.athenzsvid.agent.AgentFixture.API_ID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.bundle.BundleManager;
 import dev.athenzsvid.agent.cache.Backoff;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +142,29 @@ class CacheBehaviourSocketTest {
     String second = fetch("a");
     assertNotEquals(first, second);
     assertEquals(2, fixture.upstream.tokenCalls());
+  }
+
+  /**
+   * Handlers run on the connection's event loop, so one that waited for the server would hold
+   * up every later call on that connection; these must be answered while a refill is held.
+   */
+  @Test
+  void fetchJwtSvid_refillHeldForOneKey_otherCallsOnSameConnectionAnswered() throws Exception {
+    String cached = fetch("a");
+    FakeUpstream.Gate gate = fixture.upstream.holdTokens();
+    LinkedBlockingQueue<Object> slow = new LinkedBlockingQueue<>();
+    fixture.asyncStub().withDeadlineAfter(20, TimeUnit.SECONDS)
+        .fetchJWTSVID(request("slow"), StreamEvents.into(slow));
+    assertTrue(gate.entered.await(5, TimeUnit.SECONDS));
+    for (int i = 0; i < 20; i++) {
+      assertEquals(cached, fetch("a"));
+      assertEquals(API_ID, fixture.stub().withDeadlineAfter(1, TimeUnit.SECONDS)
+          .validateJWTSVID(ValidateJWTSVIDRequest.newBuilder().setAudience("a")
+              .setSvid(cached).build()).getSpiffeId());
+    }
+    assertTrue(slow.isEmpty());
+    gate.release();
+    assertInstanceOf(JWTSVIDResponse.class, slow.poll(5, TimeUnit.SECONDS));
   }
 
   @Test
