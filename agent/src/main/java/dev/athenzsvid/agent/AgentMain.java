@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
  * The {@code athenz-svid-agent} command: reads the config file, applies flags, configures
  * logging, starts a {@link WorkloadAgent} and runs until SIGTERM or SIGINT, which drain calls
  * and close streams. The only place that reads flags, the environment or the config file.
- * Exit status: 0 after a clean stop, 2 for a bad setting, 1 when the agent cannot start.
+ * Exit status: 2 for a bad setting, 1 when the agent cannot start; after SIGTERM the JVM
+ * exits with 143 (128 + the signal) once calls have drained, which service managers are told
+ * to count as success.
  */
 @Command(name = "athenz-svid-agent", mixinStandardHelpOptions = true,
     description = "Serves the SPIFFE Workload API with Athenz-signed JWT-SVIDs.")
