@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.athenzsvid.agent.AgentFixture;
+import dev.athenzsvid.agent.FakeProcessInspector;
+import dev.athenzsvid.agent.FakeProcessInspector.View;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -44,6 +46,21 @@ class PeerCredentialsSocketTest {
     try (AgentFixture fixture = new AgentFixture(dir, workloads(selectors))) {
       assertEquals(AgentFixture.API_ID,
           fixture.stub().fetchJWTSVID(request()).getSvids(0).getSpiffeId());
+    }
+  }
+
+  @Test
+  void fetchJwtSvid_callerRunsOtherProgramAfterConnect_permissionDenied() throws Exception {
+    Path exe = Files.readSymbolicLink(Path.of("/proc/self/exe"));
+    FakeProcessInspector processes = new FakeProcessInspector();
+    try (AgentFixture fixture = new AgentFixture(dir,
+        workloads("{path: \"" + exe + "\"}"), "", processes)) {
+      assertEquals(1, fixture.stub().fetchJWTSVID(request()).getSvidsCount());
+      processes.view(View.EXECUTED_OTHER);
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub().fetchJWTSVID(request()));
+      assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+      assertEquals(StatusMessages.NO_IDENTITY, e.getStatus().getDescription());
     }
   }
 
