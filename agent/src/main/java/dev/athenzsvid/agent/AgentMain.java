@@ -131,7 +131,10 @@ public final class AgentMain implements Callable<Integer> {
     return loaded;
   }
 
-  /** Replaces the packaged logback setup with the configured format and level. */
+  /**
+   * Replaces the packaged logback setup with the configured format and level, and sends what
+   * libraries log through {@code java.util.logging} the same way.
+   */
   private static void configureLogging(AgentConfig.Log settings) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
@@ -146,6 +149,7 @@ public final class AgentMain implements Callable<Integer> {
     root.detachAndStopAllAppenders();
     root.addAppender(appender);
     root.setLevel(Level.toLevel(settings.level(), Level.INFO));
+    JulToSlf4j.install();
   }
 
   /**
