@@ -41,6 +41,9 @@ public final class WorkloadAttestor {
     if (!watch.sameProcess()) {
       throw new AttestationException(CALLER_GONE + ": process exited", true);
     }
+    // TODO(#4): the groups are those of the moment of connecting; a process that drops a
+    // group and then runs another program keeps matching gid and group selectors on that
+    // connection. Re-reading them costs a parse of /proc/<pid>/status on every call.
     Set<Integer> groups = new HashSet<>(connected.groups());
     groups.addAll(peer.gids());
     return new Caller(peer.pid(), peer.uid(), groups, executable);
