@@ -46,8 +46,8 @@ final class ConfigParser {
   static final String OUT_OF_RANGE = "must be from %s to %s";
   static final String TOO_SHORT = "must be at least %s";
   /**
-   * The instance id is one element of the server's instance URL path (Athenz ZTS refuses any
-   * other character), so a bad one is caught here rather than by every token request.
+   * The instance id is one element of the server's instance URL path (the token server
+   * refuses any other character), so a bad one is caught here rather than by every request.
    */
   static final Pattern INSTANCE_ID = Pattern.compile("[a-zA-Z0-9._~=+@$,:-]+");
   static final String BAD_INSTANCE_ID =
