@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -78,19 +79,29 @@ public final class AgentMain implements Callable<Integer> {
     }
     configureLogging(settings.log());
     CryptoProviders.install();
-    WorkloadAgent agent;
-    try {
-      agent = WorkloadAgent.start(settings);
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      spec.commandLine().getErr().println("cannot start agent: " + e.getMessage());
-      return 1;
-    }
     // On SIGTERM the JVM runs this hook: calls drain, streams end UNAVAILABLE, the socket goes.
+    // It is registered before the agent starts, and waits for a start under way to end, so a
+    // signal that arrives while the socket is being set up still removes it.
+    Object lifecycle = new Object();
+    AtomicReference<WorkloadAgent> running = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.close();
+      synchronized (lifecycle) {
+        WorkloadAgent agent = running.get();
+        if (agent != null) {
+          agent.close();
+        }
+      }
       stopped.countDown();
     }, "agent-shutdown"));
+    synchronized (lifecycle) {
+      try {
+        running.set(WorkloadAgent.start(settings));
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        spec.commandLine().getErr().println("cannot start agent: " + e.getMessage());
+        return 1;
+      }
+    }
     try {
       stopped.await();
     } catch (InterruptedException e) {
