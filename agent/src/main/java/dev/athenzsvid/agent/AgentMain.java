@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Spec;
  * The {@code athenz-svid-agent} command: reads the config file, applies flags, configures
  * logging, starts a {@link WorkloadAgent} and runs until SIGTERM or SIGINT, which drain calls
  * and close streams. The only place that reads flags, the environment or the config file.
- * Exit status: 0 after a clean stop, 2 for a bad setting, 1 when the agent cannot start.
+ * Exit status: 2 for a bad setting, 1 when the agent cannot start; after SIGTERM the JVM
+ * exits with 143 (128 + the signal) once calls have drained, which service managers are told
+ * to count as success.
  */
 @Command(name = "athenz-svid-agent", mixinStandardHelpOptions = true,
     description = "Serves the SPIFFE Workload API with Athenz-signed JWT-SVIDs.")
@@ -76,19 +79,29 @@ public final class AgentMain implements Callable<Integer> {
     }
     configureLogging(settings.log());
     CryptoProviders.install();
-    WorkloadAgent agent;
-    try {
-      agent = WorkloadAgent.start(settings);
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      spec.commandLine().getErr().println("cannot start agent: " + e.getMessage());
-      return 1;
-    }
     // On SIGTERM the JVM runs this hook: calls drain, streams end UNAVAILABLE, the socket goes.
+    // It is registered before the agent starts, and waits for a start under way to end, so a
+    // signal that arrives while the socket is being set up still removes it.
+    Object lifecycle = new Object();
+    AtomicReference<WorkloadAgent> running = new AtomicReference<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      agent.close();
+      synchronized (lifecycle) {
+        WorkloadAgent agent = running.get();
+        if (agent != null) {
+          agent.close();
+        }
+      }
       stopped.countDown();
     }, "agent-shutdown"));
+    synchronized (lifecycle) {
+      try {
+        running.set(WorkloadAgent.start(settings));
+      } catch (IOException | GeneralSecurityException | RuntimeException e) {
+        spec.commandLine().getErr().println("cannot start agent: " + e.getMessage());
+        return 1;
+      }
+    }
     try {
       stopped.await();
     } catch (InterruptedException e) {
@@ -129,7 +142,10 @@ public final class AgentMain implements Callable<Integer> {
     return loaded;
   }
 
-  /** Replaces the packaged logback setup with the configured format and level. */
+  /**
+   * Replaces the packaged logback setup with the configured format and level, and sends what
+   * libraries log through {@code java.util.logging} the same way.
+   */
   private static void configureLogging(AgentConfig.Log settings) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
@@ -144,6 +160,7 @@ public final class AgentMain implements Callable<Integer> {
     root.detachAndStopAllAppenders();
     root.addAppender(appender);
     root.setLevel(Level.toLevel(settings.level(), Level.INFO));
+    JulToSlf4j.install();
   }
 
   /**

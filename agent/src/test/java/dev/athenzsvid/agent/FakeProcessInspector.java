@@ -3,12 +3,14 @@ package dev.athenzsvid.agent;
 import dev.athenzsvid.agent.attestation.ProcFsInspector;
 import dev.athenzsvid.agent.attestation.ProcessInfo;
 import dev.athenzsvid.agent.attestation.ProcessInspector;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The real process table, with a switch that makes every process look gone or replaced by a
- * later one with the same pid. Lets tests over a real socket, whose peer is this JVM, play
- * the part of a caller that exited or whose pid was reused. Thread-safe.
+ * The real process table, with a switch that makes every process look gone, replaced by a
+ * later one with the same pid, or running another program. Lets tests over a real socket,
+ * whose peer is this JVM, play the part of a caller that exited, whose pid was reused or
+ * that called exec. Thread-safe.
  */
 public final class FakeProcessInspector implements ProcessInspector {
   /** How processes look from now on. */
@@ -16,8 +18,13 @@ public final class FakeProcessInspector implements ProcessInspector {
     REAL,
     EXITED,
     /** Same pid, later start time: a new process took the pid. */
-    PID_REUSED
+    PID_REUSED,
+    /** Same process, now running {@link #OTHER_PROGRAM}: it called exec. */
+    EXECUTED_OTHER
   }
+
+  /** The executable every process runs in {@link View#EXECUTED_OTHER}. */
+  public static final Path OTHER_PROGRAM = Path.of("/usr/bin/other-program");
 
   private final ProcessInspector real = new ProcFsInspector();
   private volatile View view = View.REAL;
@@ -33,6 +40,8 @@ public final class FakeProcessInspector implements ProcessInspector {
       case EXITED -> Optional.empty();
       case PID_REUSED -> real.inspect(pid).map(info -> new ProcessInfo(info.startTime() + 1,
           info.uid(), info.groups(), info.executable()));
+      case EXECUTED_OTHER -> real.inspect(pid).map(info -> new ProcessInfo(info.startTime(),
+          info.uid(), info.groups(), Optional.of(OTHER_PROGRAM)));
     };
   }
 }

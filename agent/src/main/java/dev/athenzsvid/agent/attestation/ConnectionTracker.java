@@ -9,7 +9,8 @@ import io.grpc.ServerTransportFilter;
  * Inspects, when a connection is accepted, the process that connected: its start time, groups
  * and executable are recorded with the connection, as the kernel records its uid and gid,
  * with a {@link ProcessWatch} that each call asks whether the pid still names that same
- * process, so the hot path re-reads one open file instead of inspecting the process again.
+ * process and what it runs now, so the hot path re-reads one open file and one link instead
+ * of inspecting the process again.
  * The watch is closed when the connection ends. A connection whose process is already gone
  * gets no record, and its calls are refused. Thread-safe.
  */

@@ -100,6 +100,11 @@ public final class ProcFsInspector implements ProcessInspector {
       }
 
       @Override
+      public Optional<Path> executable() {
+        return ProcFsInspector.executable(dir);
+      }
+
+      @Override
       public void close() {
         try {
           statm.close();

@@ -1,5 +1,6 @@
 package dev.athenzsvid.agent.attestation;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /** Looks processes up by pid. Implementations are thread-safe. */
@@ -12,6 +13,16 @@ public interface ProcessInspector {
    * {@link #inspect} each time; a real process table can do it more cheaply.
    */
   default ProcessWatch watch(int pid, long startTime) {
-    return () -> inspect(pid).map(info -> info.startTime() == startTime).orElse(false);
+    return new ProcessWatch() {
+      @Override
+      public boolean sameProcess() {
+        return inspect(pid).map(info -> info.startTime() == startTime).orElse(false);
+      }
+
+      @Override
+      public Optional<Path> executable() {
+        return inspect(pid).flatMap(ProcessInfo::executable);
+      }
+    };
   }
 }

@@ -1,6 +1,8 @@
 package dev.athenzsvid.agent.attestation;
 
 import java.io.Closeable;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A repeatable check that a process is still the one that connected. Made once per
@@ -10,6 +12,16 @@ import java.io.Closeable;
 public interface ProcessWatch extends Closeable {
   /** True while the process lives and its pid has not passed to another process. */
   boolean sameProcess();
+
+  /**
+   * The process's executable now, empty when it cannot be read. A process that runs another
+   * program keeps its pid, its start time and its open connection, so the executable of the
+   * connecting program says nothing about the caller of a later call. Ask this before
+   * {@link #sameProcess()}: a pid that passed to another process in between is caught there.
+   */
+  default Optional<Path> executable() {
+    return Optional.empty();
+  }
 
   @Override
   default void close() {}

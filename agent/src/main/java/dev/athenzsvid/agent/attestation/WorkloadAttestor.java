@@ -3,13 +3,16 @@ package dev.athenzsvid.agent.attestation;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.Attributes;
+import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Attests the caller of one call from its transport attributes: the kernel's peer
- * credentials (uid, gid) and what {@link ConnectionTracker} read of the process when it
- * connected (supplementary groups, executable). On every call the pid must still name the
+ * credentials (uid, gid), what {@link ConnectionTracker} read of the process when it
+ * connected (supplementary groups) and, read again on every call, its executable (a process
+ * may run another program on the same connection). On every call the pid must still name the
  * process that connected (same start time); a caller that exited, or whose pid now belongs to
  * another process, is refused. Thread-safe.
  */
@@ -33,11 +36,16 @@ public final class WorkloadAttestor {
     if (connected.uid() != peer.uid()) {
       throw new AttestationException(CALLER_GONE + ": pid reused by another process", true);
     }
+    // Read first: if the pid passes to another process after this, the check below says so.
+    Optional<Path> executable = watch.executable();
     if (!watch.sameProcess()) {
       throw new AttestationException(CALLER_GONE + ": process exited", true);
     }
+    // TODO(#4): the groups are those of the moment of connecting; a process that drops a
+    // group and then runs another program keeps matching gid and group selectors on that
+    // connection. Re-reading them costs a parse of /proc/<pid>/status on every call.
     Set<Integer> groups = new HashSet<>(connected.groups());
     groups.addAll(peer.gids());
-    return new Caller(peer.pid(), peer.uid(), groups, connected.executable());
+    return new Caller(peer.pid(), peer.uid(), groups, executable);
   }
 }

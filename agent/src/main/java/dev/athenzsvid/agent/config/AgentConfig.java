@@ -20,9 +20,10 @@ import java.util.Optional;
  * socket: /run/athenz-svid/agent.sock
  * trustDomain: athenz.io
  * instanceId: ""            # default: the host name
- * server: {url: "https://localhost:4443/zts/v1", provider: sys.auth.rbac, timeout: 5s,
+ * server: {url: "https://localhost:4443/zts/v1", provider: sys.auth.rbac,
+ *          timeout: 5s,     # 100ms to 5m
  *          certFile: agent.crt, keyFile: agent.key, caCertFile: ca.crt}
- * bundles: {refreshInterval: 60s, allowUnauthenticatedVerifiers: false}
+ * bundles: {refreshInterval: 60s, allowUnauthenticatedVerifiers: false}   # at least 1s
  * cache: {maxEntries: 10000}
  * metrics: {port: 0}        # 0 = off
  * log: {format: text, level: info}

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns the YAML tree into an {@link AgentConfig}, naming the setting in every error. Unknown
@@ -36,6 +37,21 @@ final class ConfigParser {
   static final String UNKNOWN = "unknown setting";
   static final String REQUIRED = "is required";
   static final String NO_SUCH_FILE = "no such file";
+  /** Polling the server faster than this would only load it. */
+  static final Duration MIN_REFRESH = Duration.ofSeconds(1);
+  /** Shorter than this and a healthy server on a busy network looks down. */
+  static final Duration MIN_TIMEOUT = Duration.ofMillis(100);
+  /** Longer than this and a stalled server holds every refill thread for that long. */
+  static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
+  static final String OUT_OF_RANGE = "must be from %s to %s";
+  static final String TOO_SHORT = "must be at least %s";
+  /**
+   * The instance id is one element of the server's instance URL path (the token server
+   * refuses any other character), so a bad one is caught here rather than by every request.
+   */
+  static final Pattern INSTANCE_ID = Pattern.compile("[a-zA-Z0-9._~=+@$,:-]+");
+  static final String BAD_INSTANCE_ID =
+      "must contain only letters, digits and - . _ ~ = + @ $ , :";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP = Set.of("socket", "trustDomain", "instanceId", "server",
@@ -76,10 +92,18 @@ final class ConfigParser {
     }
     String instanceId = text(root, "instanceId").filter(s -> !s.isEmpty()).orElseGet(
         ConfigParser::hostName);
+    if (!INSTANCE_ID.matcher(instanceId).matches()) {
+      throw new ConfigException("instanceId", instanceId + ": " + BAD_INSTANCE_ID);
+    }
     AgentConfig.Server server = server(root.path("server"));
     JsonNode bundles = root.path("bundles");
     object(bundles, "bundles.", Set.of("refreshInterval", "allowUnauthenticatedVerifiers"));
     Duration refresh = duration(bundles, "bundles.refreshInterval", Duration.ofSeconds(60));
+    if (refresh.compareTo(MIN_REFRESH) < 0) {
+      throw new ConfigException("bundles.refreshInterval",
+          text(bundles, "bundles.refreshInterval").orElseThrow() + ": "
+              + String.format(TOO_SHORT, "1s"));
+    }
     boolean unauthenticatedVerifiers =
         bool(bundles, "bundles.allowUnauthenticatedVerifiers", false);
     JsonNode cache = root.path("cache");
@@ -114,6 +138,10 @@ final class ConfigParser {
       throw new ConfigException("server.provider", "must not be empty");
     }
     Duration timeout = duration(node, "server.timeout", Duration.ofSeconds(5));
+    if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new ConfigException("server.timeout", text(node, "server.timeout").orElseThrow()
+          + ": " + String.format(OUT_OF_RANGE, "100ms", "5m"));
+    }
     Path cert = existingFile(node, "server.certFile");
     Path key = existingFile(node, "server.keyFile");
     checkKeyPair(key, cert);
@@ -193,6 +221,12 @@ final class ConfigParser {
     String service = text(node, name + ".service").orElseThrow(() -> missing(name + ".service"));
     String namespace = text(node, name + ".namespace").orElse("default");
     String hint = text(node, name + ".hint").orElse("");
+    try {
+      Identity.checkNamespace(namespace);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(name + ".namespace",
+          (namespace.isEmpty() ? "" : namespace + ": ") + e.getMessage());
+    }
     try {
       return Identity.of(trustDomain, service, namespace, hint);
     } catch (IllegalArgumentException e) {

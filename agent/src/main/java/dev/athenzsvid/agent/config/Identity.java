@@ -12,14 +12,28 @@ import static java.util.Objects.requireNonNull;
  * @param spiffeId {@code spiffe://<trust domain>/ns/<namespace>/sa/<domain>.<service>}
  */
 public record Identity(String service, String namespace, String hint, SpiffeId spiffeId) {
+  static final String BAD_SERVICE = "must be <domain>.<service>";
+  static final String BAD_NAMESPACE = "must be one non-empty SPIFFE ID path segment";
+
   public Identity {
     requireNonNull(service, "service");
     requireNonNull(namespace, "namespace");
     requireNonNull(hint, "hint");
     requireNonNull(spiffeId, "spiffeId");
     int dot = service.lastIndexOf('.');
-    if (dot <= 0 || dot == service.length() - 1) {
-      throw new IllegalArgumentException("must be <domain>.<service>");
+    if (dot <= 0 || dot == service.length() - 1 || service.indexOf('/') >= 0) {
+      throw new IllegalArgumentException(BAD_SERVICE);
+    }
+    checkNamespace(namespace);
+  }
+
+  /**
+   * Checks that {@code namespace} is one segment of a SPIFFE ID path, as the server reads it:
+   * a namespace with a slash would make the ID name another namespace, or none.
+   */
+  public static void checkNamespace(String namespace) {
+    if (namespace.isEmpty() || namespace.indexOf('/') >= 0) {
+      throw new IllegalArgumentException(BAD_NAMESPACE);
     }
   }
 

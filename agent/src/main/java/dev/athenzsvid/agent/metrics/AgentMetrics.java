@@ -90,6 +90,11 @@ public final class AgentMetrics {
     return cacheStaleHits.get();
   }
 
+  /** The number of FetchJWTBundles streams open now. */
+  public double openStreams() {
+    return openStreams.get();
+  }
+
   /** The number of calls of {@code method} that ended with {@code code}. */
   public double calls(String method, String code) {
     return calls.labelValues(method, code).get();

@@ -31,6 +31,7 @@ class ProcFsInspectorTest {
     try (ProcessWatch watch = inspector.watch(pid, start)) {
       assertTrue(watch.sameProcess());
       assertTrue(watch.sameProcess(), "the open file can be read again");
+      assertEquals(inspector.inspect(pid).orElseThrow().executable(), watch.executable());
     }
   }
 

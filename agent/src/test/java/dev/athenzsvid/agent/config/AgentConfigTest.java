@@ -74,7 +74,21 @@ class AgentConfigTest {
         Arguments.of("service without domain", "service: athenz.demo.api", "service: api",
             "workloads[0].identities[0]: api: must be <domain>.<service>"),
         Arguments.of("no selectors", "selectors: {uid: 1000}", "selectors: {}",
-            "workloads[0].selectors: at least one of uid, user, gid, group, path is needed"));
+            "workloads[0].selectors: at least one of uid, user, gid, group, path is needed"),
+        Arguments.of("service with slash", "service: athenz.demo.api", "service: a/b.api",
+            "workloads[0].identities[0]: a/b.api: " + Identity.BAD_SERVICE),
+        Arguments.of("namespace with slash", "hint: api}", "hint: api, namespace: a/b}",
+            "workloads[0].identities[0].namespace: a/b: " + Identity.BAD_NAMESPACE),
+        Arguments.of("empty namespace", "hint: api}", "hint: api, namespace: ''}",
+            "workloads[0].identities[0].namespace: " + Identity.BAD_NAMESPACE),
+        Arguments.of("refresh too often", "refreshInterval: 1h", "refreshInterval: 10ms",
+            "bundles.refreshInterval: 10ms: must be at least 1s"),
+        Arguments.of("timeout too short", "timeout: 2s", "timeout: 50ms",
+            "server.timeout: 50ms: must be from 100ms to 5m"),
+        Arguments.of("instance id with slash", "instanceId: host-1", "instanceId: 'a b/c'",
+            "instanceId: a b/c: " + ConfigParser.BAD_INSTANCE_ID),
+        Arguments.of("timeout too long", "timeout: 2s", "timeout: 1h",
+            "server.timeout: 1h: must be from 100ms to 5m"));
   }
 
   @ParameterizedTest(name = "{0}")

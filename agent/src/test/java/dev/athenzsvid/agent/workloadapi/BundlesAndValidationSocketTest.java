@@ -100,6 +100,10 @@ class BundlesAndValidationSocketTest {
     return Stream.of(
         Arguments.of("empty audience", "", "token", StatusMessages.MISSING_AUDIENCE),
         Arguments.of("empty svid", "aud", "", StatusMessages.MISSING_SVID),
+        Arguments.of("audience too long", "a".repeat(Limits.MAX_AUDIENCE_LENGTH + 1), "token",
+            StatusMessages.AUDIENCE_TOO_LONG),
+        Arguments.of("svid too long", "aud", "x".repeat(Limits.MAX_SVID_LENGTH + 1),
+            StatusMessages.SVID_TOO_LONG),
         Arguments.of("garbage", "aud", "not.a.jws",
             StatusMessages.INVALID_SVID + ": " + JwtSvidValidator.MALFORMED));
   }

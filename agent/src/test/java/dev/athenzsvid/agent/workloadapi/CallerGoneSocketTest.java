@@ -116,6 +116,28 @@ class CallerGoneSocketTest {
   }
 
   @Test
+  void fetchJwtSvid_callerGoneButSpiffeIdInvalid_invalidArgumentFirst() {
+    FETCH_SVID.accept(fixture.stub());
+    processes.view(View.EXITED);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> fixture.stub().fetchJWTSVID(JWTSVIDRequest.newBuilder().addAudience("a")
+            .setSpiffeId("spiffe://athenz.io/a//b").build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals(StatusMessages.INVALID_SPIFFE_ID + ": path cannot contain empty segments",
+        e.getStatus().getDescription());
+  }
+
+  @Test
+  void fetchJwtSvid_callerGoneAndNoHeader_invalidArgumentFirst() {
+    FETCH_SVID.accept(fixture.stub());
+    processes.view(View.EXITED);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> FETCH_SVID.accept(fixture.bareStub()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals(StatusMessages.MISSING_HEADER, e.getStatus().getDescription());
+  }
+
+  @Test
   void fetchJwtBundles_attestedCallerWithoutIdentity_permissionDenied() throws Exception {
     fixture.close();
     Path other = Files.createDirectory(dir.resolve("other"));

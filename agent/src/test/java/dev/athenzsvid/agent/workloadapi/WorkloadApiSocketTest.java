@@ -15,12 +15,22 @@ import dev.athenzsvid.proto.workload.JWTSVID;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
 import dev.athenzsvid.proto.workload.JWTSVIDResponse;
 import dev.athenzsvid.proto.workload.SpiffeWorkloadAPIGrpc;
+import dev.athenzsvid.proto.workload.X509BundlesRequest;
 import dev.athenzsvid.proto.workload.X509SVIDRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -31,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The FetchJWTSVID status table and behaviour, over a real Unix socket. */
 class WorkloadApiSocketTest {
@@ -72,6 +83,7 @@ class WorkloadApiSocketTest {
     return Stream.of(
         Arguments.of("false", new String[] {"false"}),
         Arguments.of("TRUE", new String[] {"TRUE"}),
+        Arguments.of("empty", new String[] {""}),
         Arguments.of("two values", new String[] {"true", "true"}));
   }
 
@@ -207,6 +219,47 @@ class WorkloadApiSocketTest {
         () -> fixture.stub().fetchX509SVID(X509SVIDRequest.getDefaultInstance()).next());
     assertStatus(Status.Code.UNIMPLEMENTED, StatusMessages.X509_UNIMPLEMENTED, e);
   }
+
+  @Test
+  void fetchX509Bundles_any_unimplemented() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> fixture.stub().fetchX509Bundles(X509BundlesRequest.getDefaultInstance()).next());
+    assertStatus(Status.Code.UNIMPLEMENTED, StatusMessages.X509_UNIMPLEMENTED, e);
+  }
+
+  /** The WIT RPCs of newer workload.proto versions are not declared, so gRPC refuses them. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"FetchWITSVID", "FetchWITBundles"})
+  void fetchWit_undeclared_unimplemented(String rpc) {
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName("SpiffeWorkloadAPI", rpc))
+        .setRequestMarshaller(RAW)
+        .setResponseMarshaller(RAW)
+        .build();
+    Channel channel = ClientInterceptors.intercept(fixture.channel(), AgentFixture.header("true"));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> ClientCalls.blockingServerStreamingCall(channel, method, CallOptions.DEFAULT,
+            new byte[0]).next());
+    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> RAW =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
 
   @Test
   void healthCheck_noHeader_serving() {
