@@ -13,6 +13,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -95,6 +96,8 @@ public final class AgentFixture implements AutoCloseable {
         .forAddress(new DomainSocketAddress(agent.socket().toString()))
         .eventLoopGroup(group)
         .channelType(EpollDomainSocketChannel.class)
+        // As in the agent: a Unix socket has no keep-alive option for grpc-java to set.
+        .withOption(ChannelOption.SO_KEEPALIVE, null)
         .usePlaintext()
         .build();
   }

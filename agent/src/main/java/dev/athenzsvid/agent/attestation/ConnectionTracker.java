@@ -42,8 +42,15 @@ public final class ConnectionTracker extends ServerTransportFilter {
         .orElse(attributes);
   }
 
+  /**
+   * Closes the watch. {@code attributes} is null for a connection that ended before it was
+   * ready (a client that hung up during the handshake, a probe of the socket).
+   */
   @Override
   public void transportTerminated(Attributes attributes) {
+    if (attributes == null) {
+      return;
+    }
     ProcessWatch watch = attributes.get(WATCH);
     if (watch != null) {
       watch.close();

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.LogCapture;
 import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.WorkloadAgent;
 import dev.athenzsvid.proto.workload.JWTBundlesRequest;
@@ -30,10 +32,15 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -199,5 +206,28 @@ class OperationsSocketTest {
     StatusRuntimeException after = assertThrows(StatusRuntimeException.class,
         () -> fixture.stub().withDeadlineAfter(2, TimeUnit.SECONDS).fetchJWTSVID(request("a")));
     assertEquals(Status.Code.UNAVAILABLE, after.getStatus().getCode());
+  }
+
+  /** Port scanners and health probes connect and hang up before speaking HTTP/2. */
+  @Test
+  void connection_closedBeforeHandshake_nothingLoggedAndAgentServes() throws Exception {
+    fixture = new AgentFixture(dir);
+    try (LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
+      UnixDomainSocketAddress address = UnixDomainSocketAddress.of(fixture.agent.socket());
+      try (SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        silent.connect(address);
+      }
+      try (SocketChannel garbage = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        garbage.connect(address);
+        garbage.write(ByteBuffer.wrap("GET / HTTP/1.1\r\n\r\n".getBytes(
+            StandardCharsets.US_ASCII)));
+      }
+      assertEquals(API_ID, fixture.stub().fetchJWTSVID(request("a")).getSvids(0).getSpiffeId());
+      fixture.close();
+      fixture = null;
+      assertEquals(List.of(), logs.events().stream()
+          .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+          .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).toList());
+    }
   }
 }
