@@ -14,7 +14,7 @@ demo_prepare() {
     cp -r "$demo_root/deploy/demo/domains" "$dir/domains" &&
     sed "s/port: 4443/port: $port/; s/localhost:4443/localhost:$port/" \
       "$demo_root/deploy/demo/server.yaml" > "$dir/server.yaml" &&
-    sed "s/__UID__/$(id -u)/; s/localhost:4443/localhost:$port/" \
+    sed "s/uid: __UID__/uid: $(id -u)/; s/localhost:4443/localhost:$port/" \
       "$demo_root/deploy/demo/agent.yaml" > "$dir/agent.yaml"
 }
 

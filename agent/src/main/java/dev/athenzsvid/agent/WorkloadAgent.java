@@ -234,10 +234,7 @@ public final class WorkloadAgent implements AutoCloseable {
     try {
       server.start();
       Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rwxrwxrwx"));
-      this.metricsServer = config.metricsPort() > 0
-          ? HTTPServer.builder().port(config.metricsPort()).registry(metrics.registry())
-              .buildAndStart()
-          : null;
+      this.metricsServer = config.metricsPort() > 0 ? startMetrics(config, metrics) : null;
     } catch (IOException | RuntimeException e) {
       shutdownResources(Duration.ZERO);
       throw e;
@@ -259,6 +256,16 @@ public final class WorkloadAgent implements AutoCloseable {
   /** The agent's metrics. */
   public AgentMetrics metrics() {
     return metrics;
+  }
+
+  private static HTTPServer startMetrics(AgentConfig config, AgentMetrics metrics)
+      throws IOException {
+    try {
+      return HTTPServer.builder().port(config.metricsPort()).registry(metrics.registry())
+          .buildAndStart();
+    } catch (IOException e) {
+      throw new IOException("metrics.port " + config.metricsPort() + ": " + e.getMessage(), e);
+    }
   }
 
   /** The metrics HTTP port, or 0 when metrics are not served. */

@@ -6,6 +6,7 @@ import dev.athenzsvid.agent.config.AgentConfig;
 import dev.athenzsvid.client.tls.LocalCa;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,5 +70,18 @@ class AgentMainTest {
     assertEquals(CONFIG_ERROR, run());
     assertEquals("config error: server.certFile: " + dir.resolve("agent.key")
         + ": no PEM certificate found\n", err.toString());
+  }
+
+  @Test
+  void call_metricsPortInUse_cannotStartNamingThePort() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      CommandLine command = new CommandLine(new AgentMain());
+      command.setErr(new PrintWriter(err, true));
+      int status = command.execute("--config", config.toString(),
+          "--metrics-port", String.valueOf(taken.getLocalPort()));
+      assertEquals(1, status);
+      assertEquals("cannot start agent: metrics.port " + taken.getLocalPort()
+          + ": Address already in use\n", err.toString());
+    }
   }
 }

@@ -56,12 +56,19 @@ public final class ServerMain implements Callable<Integer> {
       overrides.put("domains.dir", domainsDir.toAbsolutePath().toString());
     }
     PrintWriter err = new PrintWriter(System.err, true);
-    CryptoProviders.install();
     Path file = config.toAbsolutePath();
+    ServerConfig settings;
+    try {
+      settings = ServerConfig.load(file, overrides);
+    } catch (ConfigException e) {
+      err.println("config error: " + e.getMessage());
+      return 2;
+    }
+    CryptoProviders.install();
     TokenServer server;
     try {
       // The signing section is read from the file again on every refresh: keys rotate live.
-      server = TokenServer.start(ServerConfig.load(file, overrides), Clock.systemUTC(),
+      server = TokenServer.start(settings, Clock.systemUTC(),
           () -> ServerConfig.load(file, overrides).signing());
     } catch (ConfigException e) {
       err.println("config error: " + e.getMessage());

@@ -141,7 +141,7 @@ public final class TokenServer implements AutoCloseable {
     } catch (Exception e) {
       stopQuietly(jetty);
       throw new IOException("cannot listen on " + config.listen().host() + ":"
-          + config.listen().port() + ": " + e.getMessage(), e);
+          + config.listen().port() + ": " + rootMessage(e), e);
     }
     int port = ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
 
@@ -287,5 +287,14 @@ public final class TokenServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("jetty stop failed: {}", e.toString());
     }
+  }
+
+  /** The innermost cause's message: "Address already in use" rather than Jetty's wrapper. */
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
   }
 }

@@ -22,8 +22,11 @@ import dev.athenzsvid.server.instance.AuditLog;
 import dev.athenzsvid.server.instance.InstanceService;
 import dev.athenzsvid.server.provider.InstanceAthenzRBACProvider;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,6 +67,19 @@ class TokenServerTest {
   static InstanceRegisterInformation request(String domain) {
     return InstanceRegisterInformation.jwtSvid("sys.auth.rbac", domain, "api")
         .instanceId("host-1").audiences(List.of("aud")).build();
+  }
+
+  @Test
+  void start_portInUse_errorNamesAddressAndCause() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      ServerConfig config = ServerConfig.load(fixture.configFile,
+          Map.of("listen.port", String.valueOf(taken.getLocalPort())));
+
+      IOException e = assertThrows(IOException.class, () -> TokenServer.start(config));
+
+      assertEquals("cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + ": Address already in use", e.getMessage());
+    }
   }
 
   @Test
