@@ -16,10 +16,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -49,6 +47,11 @@ import picocli.CommandLine.Spec;
         "    -socket unix:///run/athenz-svid/agent.sock",
         "", "Exit status: 0 success, 1 the call failed, 2 bad usage."})
 public final class ApiCommand implements Runnable {
+  static final String EMPTY_AUDIENCE = "-audience: must not be empty";
+  static final String EMPTY_SVID = "-svid: must not be empty (- reads the token from standard"
+      + " input)";
+  static final String EMPTY_STDIN = "-svid -: standard input held no token";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec
@@ -77,29 +80,27 @@ public final class ApiCommand implements Runnable {
 
     @Override
     public final Integer call() throws Exception {
+      check();
       try (WorkloadApiClient client = options.connect()) {
         return call(client, spec.commandLine().getOut());
       } catch (StatusRuntimeException e) {
-        throw unreachable(e).<Exception>map(CliException::new).orElse(e);
+        throw explain(e).<Exception>map(CliException::new).orElse(e);
       }
     }
 
-    /** A call that failed because nothing answers at the address, said in those words. */
-    private Optional<String> unreachable(StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
-        return Optional.empty();
+    /** Checks the command's own options before connecting; the default has none to check. */
+    void check() throws CliException {}
+
+    /**
+     * The failures gRPC words for its own developers, said for the user: nothing at the
+     * address, or no answer within {@code -timeout}.
+     */
+    private Optional<String> explain(StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        return Optional.of(Status.Code.DEADLINE_EXCEEDED + ": no answer within "
+            + options.timeout.trim() + " (-timeout)");
       }
-      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-        if (cause instanceof FileNotFoundException) {
-          return Optional.of("no agent socket at " + options.address());
-        }
-        if (cause instanceof ConnectException || cause instanceof IOException
-            && String.valueOf(cause.getMessage()).contains("Connection refused")) {
-          return Optional.of("nothing is serving at " + options.address()
-              + " (connection refused)");
-        }
-      }
-      return Optional.empty();
+      return WorkloadApiClient.unreachable(e, options.address());
     }
 
     abstract int call(WorkloadApiClient client, PrintWriter out) throws Exception;
@@ -135,6 +136,13 @@ public final class ApiCommand implements Runnable {
     @Option(names = "-decode",
         description = "Also print each token's decoded header and claims")
     private boolean decode;
+
+    @Override
+    void check() throws CliException {
+      if (audiences.stream().anyMatch(String::isEmpty)) {
+        throw new CliException.Usage(EMPTY_AUDIENCE);
+      }
+    }
 
     @Override
     int call(WorkloadApiClient client, PrintWriter out) throws Exception {
@@ -219,10 +227,32 @@ public final class ApiCommand implements Runnable {
             + "it out of the process list")
     private String svid;
 
+    /** The token to validate, read from standard input when {@code -svid} is -. */
+    private String token;
+
+    @Override
+    void check() throws CliException {
+      if (audience.isEmpty()) {
+        throw new CliException.Usage(EMPTY_AUDIENCE);
+      }
+      if (svid.equals("-")) {
+        try {
+          token = new String(System.in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+          throw new CliException("-svid -: cannot read standard input: " + Cli.reason(e));
+        }
+        if (token.isEmpty()) {
+          throw new CliException.Usage(EMPTY_STDIN);
+        }
+      } else if (svid.isEmpty()) {
+        throw new CliException.Usage(EMPTY_SVID);
+      } else {
+        token = svid;
+      }
+    }
+
     @Override
     int call(WorkloadApiClient client, PrintWriter out) throws Exception {
-      String token = svid.equals("-")
-          ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8).trim() : svid;
       ValidateJWTSVIDResponse response = client.validateJwtSvid(audience, token);
       JsonNode claims = toJson(Value.newBuilder().setStructValue(response.getClaims()).build());
       if (options.json()) {

@@ -1,18 +1,18 @@
 package dev.athenzsvid.client.cli;
 
 /** A failure to report to the user as one line, with exit status 1, or 2 for bad usage. */
-class CliException extends Exception {
+public class CliException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  CliException(String message) {
+  public CliException(String message) {
     super(message);
   }
 
   /** The command line asked for something impossible: exit status 2, as for a bad flag. */
-  static final class Usage extends CliException {
+  public static final class Usage extends CliException {
     private static final long serialVersionUID = 1L;
 
-    Usage(String message) {
+    public Usage(String message) {
       super(message);
     }
   }

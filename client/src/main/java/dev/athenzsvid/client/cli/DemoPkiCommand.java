@@ -1,6 +1,7 @@
 package dev.athenzsvid.client.cli;
 
 import dev.athenzsvid.client.tls.LocalCa;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,13 +46,21 @@ public final class DemoPkiCommand implements Callable<Integer> {
       console.println("demo PKI already in " + out);
       return 0;
     }
-    Files.createDirectories(out);
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw new CliException("cannot create " + out + ": " + Cli.reason(e));
+    }
     LocalCa ca = LocalCa.create("athenz-svid demo CA", VALIDITY);
-    ca.issue(serverHost, List.of(serverHost, "localhost", "127.0.0.1"), VALIDITY)
-        .write(out.resolve("server.key.pem"), out.resolve("server.cert.pem"));
-    ca.issue(agentCn, List.of(), VALIDITY)
-        .write(out.resolve("agent.key.pem"), out.resolve("agent.cert.pem"));
-    ca.writeCertificate(caFile);
+    try {
+      ca.issue(serverHost, List.of(serverHost, "localhost", "127.0.0.1"), VALIDITY)
+          .write(out.resolve("server.key.pem"), out.resolve("server.cert.pem"));
+      ca.issue(agentCn, List.of(), VALIDITY)
+          .write(out.resolve("agent.key.pem"), out.resolve("agent.cert.pem"));
+      ca.writeCertificate(caFile);
+    } catch (IOException e) {
+      throw new CliException("cannot write the PEM files in " + out + ": " + Cli.reason(e));
+    }
     console.println("demo PKI written to " + out);
     return 0;
   }

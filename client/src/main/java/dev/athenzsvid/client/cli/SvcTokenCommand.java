@@ -3,8 +3,6 @@ package dev.athenzsvid.client.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.athenzsvid.client.tls.Pem;
-import dev.athenzsvid.client.tls.TlsContexts;
 import dev.athenzsvid.client.zts.ZtsClient;
 import dev.athenzsvid.client.zts.ZtsException;
 import dev.athenzsvid.proto.zts.InstanceIdentity;
@@ -13,13 +11,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +24,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code zts-svctoken}: asks a ZTS server for a JWT-SVID with a service's key and certificate,
- * with the flags of the Athenz tool of the same name, and prints only the token.
+ * with the flags of the Athenz tool of the same name, and prints only the token. As that tool
+ * does, it exits 1 when required options are missing; picocli's own errors (an unknown option,
+ * a value that does not convert) exit 2 with the usage.
  */
 @Command(separator = " ", name = "zts-svctoken",
     description = "Fetch a JWT-SVID for a service straight from a ZTS server and print it.",
@@ -43,7 +38,10 @@ import picocli.CommandLine.Spec;
         "    -cacert ca.cert.pem -spiffe-svid \\",
         "    -spiffe-uri spiffe://athenz.io/ns/default/sa/athenz.demo.api",
         "", "-zts may be left out when $HOME/.athenz/config has a zts: entry.",
-        "Exit status: 0 with the token on standard output, 1 with one line on failure."},
+        "", "Exit status:",
+        "  0  the token was printed on standard output",
+        "  1  failure, missing required options included: one line on standard error",
+        "  2  unknown option or malformed value (-timeout soon): one line and the usage"},
     sortOptions = false, usageHelpAutoWidth = true)
 public final class SvcTokenCommand implements Callable<Integer> {
   static final String VERSION = "zts-svctoken (athenz-svid) 0.1.0";
@@ -152,17 +150,8 @@ public final class SvcTokenCommand implements Callable<Integer> {
 
   private ZtsClient client(String url) throws CliException {
     URI base = ztsUrl(url);
-    PrivateKey key = read("-svc-key-file", keyFile, Pem::readPrivateKey);
-    List<X509Certificate> chain = read("-svc-cert-file", certFile, Pem::readCertificates);
-    List<X509Certificate> trusted =
-        caCertFile == null ? null : read("-cacert", caCertFile, Pem::readCertificates);
-    try {
-      Pem.checkKeyMatches(key, chain.get(0));
-      return new ZtsClient(base, TlsContexts.client(key, chain, trusted),
-          Duration.ofSeconds(timeoutSeconds));
-    } catch (IOException | GeneralSecurityException e) {
-      throw new CliException("-svc-key-file: " + e.getMessage());
-    }
+    return new ZtsClient(base, Cli.serviceTls(keyFile, certFile, caCertFile),
+        Duration.ofSeconds(timeoutSeconds));
   }
 
   private static URI ztsUrl(String url) throws CliException {
@@ -175,25 +164,6 @@ public final class SvcTokenCommand implements Callable<Integer> {
       // Reported below.
     }
     throw new CliException("-zts: \"" + url + "\" is not an https:// URL");
-  }
-
-  /** Reads a PEM file named by {@code flag}; the message says which flag and why. */
-  private static <T> T read(String flag, Path file, PemReader<T> reader) throws CliException {
-    try {
-      return reader.read(file);
-    } catch (NoSuchFileException e) {
-      throw new CliException(flag + ": " + file + ": no such file");
-    } catch (AccessDeniedException e) {
-      throw new CliException(flag + ": " + file + ": permission denied");
-    } catch (IOException e) {
-      String message = e.getMessage();
-      throw new CliException(flag + ": " + (message != null && message.startsWith(file.toString())
-          ? message : file + ": " + message));
-    }
-  }
-
-  private interface PemReader<T> {
-    T read(Path file) throws IOException;
   }
 
   private List<String> missing(String url) {
@@ -223,7 +193,8 @@ public final class SvcTokenCommand implements Callable<Integer> {
     try {
       return Files.readString(attestationDataFile);
     } catch (IOException e) {
-      throw new CliException("-attestation-data: cannot read " + attestationDataFile);
+      throw new CliException("-attestation-data: " + attestationDataFile + ": "
+          + Cli.reason(e));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.athenzsvid.client.load;
 
+import dev.athenzsvid.client.cli.CliException;
 import dev.athenzsvid.client.workload.EndpointAddress;
 import dev.athenzsvid.proto.workload.JWTSVID;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
@@ -12,13 +13,16 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The limit a Workload API agent is measured against: a bare grpc-java server on a Unix socket
@@ -26,13 +30,15 @@ import picocli.CommandLine.Option;
  * attestation and no cache. Runs until killed.
  */
 @Command(separator = " ", name = "bare-server", mixinStandardHelpOptions = true,
-    description = "Serve a constant FetchJWTSVID reply on a Unix socket (the benchmark limit).")
+    description = "Serve a constant FetchJWTSVID reply on a Unix socket (the benchmark limit).",
+    footer = {"", "Example:",
+        "  athenz-svid-load bare-server -socket unix:///tmp/bare.sock -reply-bytes 600"})
 final class BareServer implements Callable<Integer> {
   @Option(names = "-socket", required = true, paramLabel = "ADDRESS",
       description = "unix:///path to listen on")
   String socket;
 
-  @Option(names = "-reply-bytes", defaultValue = "600",
+  @Option(names = "-reply-bytes", defaultValue = "600", paramLabel = "N",
       description = "Size of the token in the reply (default: ${DEFAULT-VALUE})")
   int replyBytes;
 
@@ -40,11 +46,20 @@ final class BareServer implements Callable<Integer> {
       description = "Run handlers on the event loop (default: ${DEFAULT-VALUE})")
   boolean direct;
 
+  @Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
-    EndpointAddress address = EndpointAddress.parse(socket);
-    if (!address.isUnix()) {
-      throw new IllegalArgumentException("-socket must be a unix address");
+    EndpointAddress address;
+    try {
+      address = EndpointAddress.parse(socket);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "-socket: " + e.getMessage());
+    }
+    if (!address.isUnix() || replyBytes < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "-socket must be a unix:// address and -reply-bytes at least 0");
     }
     Files.deleteIfExists(Path.of(address.unixPath()));
     JWTSVIDResponse reply = JWTSVIDResponse.newBuilder()
@@ -70,7 +85,14 @@ final class BareServer implements Callable<Integer> {
     if (direct) {
       builder.directExecutor();
     }
-    Server server = builder.build().start();
+    Server server;
+    try {
+      server = builder.build().start();
+    } catch (IOException e) {
+      boss.shutdownGracefully();
+      workers.shutdownGracefully();
+      throw new CliException("cannot listen on " + address + ": " + e.getMessage());
+    }
     System.out.println("bare server listening on " + address);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

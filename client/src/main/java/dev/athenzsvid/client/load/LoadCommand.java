@@ -1,9 +1,12 @@
 package dev.athenzsvid.client.load;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.athenzsvid.client.tls.TlsContexts;
+import dev.athenzsvid.client.cli.Cli;
+import dev.athenzsvid.client.cli.CliException;
+import dev.athenzsvid.client.config.Durations;
 import dev.athenzsvid.client.workload.EndpointAddress;
 import dev.athenzsvid.client.workload.WorkloadApiClient;
+import dev.athenzsvid.client.zts.ZtsClient;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
 import dev.athenzsvid.proto.workload.JWTSVIDResponse;
 import dev.athenzsvid.proto.workload.SpiffeWorkloadAPIGrpc;
@@ -13,6 +16,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -20,11 +24,14 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -32,8 +39,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,11 +57,15 @@ import picocli.CommandLine.Spec;
     description = "Load generator for a SPIFFE Workload API socket or a ZTS server.",
     subcommands = {LoadCommand.Workload.class, LoadCommand.Server.class, BareServer.class},
     footer = {"", "Examples:",
-        "  athenz-svid-load workload -socket unix:///run/athenz-svid/agent.sock -rpc fetch \\",
-        "    -callers 32 -audiences 1 -spread 1 -warmup 5s -duration 20s",
-        "  athenz-svid-load server -zts https://localhost:4443/zts/v1 -svc-key-file k.pem \\",
-        "    -svc-cert-file c.pem -cacert ca.pem -domain athenz.demo -service api \\",
-        "    -provider sys.auth.rbac -callers 8"})
+        "  athenz-svid-load workload -socket unix:///run/athenz-svid/agent.sock \\",
+        "    -rpc fetch -callers 32 -audiences 1 -spread 1 -warmup 5s -duration 20s",
+        "  athenz-svid-load server -zts https://localhost:4443/zts/v1 \\",
+        "    -svc-key-file agent.key.pem -svc-cert-file agent.cert.pem \\",
+        "    -cacert ca.cert.pem -domain athenz.demo -service api \\",
+        "    -provider sys.auth.rbac -callers 8",
+        "  athenz-svid-load bare-server -socket unix:///tmp/bare.sock",
+        "", "Exit status: 0 the run finished and its figures were printed, 1 the target",
+        "did not answer a first call (one line says why), 2 bad usage."})
 public final class LoadCommand implements Runnable {
   @Spec
   private CommandLine.Model.CommandSpec spec;
@@ -61,46 +75,68 @@ public final class LoadCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "name workload or server");
   }
 
+  /** Entry point of the {@code athenz-svid-load} launch script. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new LoadCommand()).execute(args));
+    System.exit(Cli.run(new LoadCommand(), args));
   }
 
   /** What every mode shares: how many callers, for how long. */
   static class RunOptions {
-    @Option(names = "-callers", defaultValue = "32", description = "Concurrent callers")
+    @Option(names = "-callers", defaultValue = "32", paramLabel = "N",
+        description = "Concurrent callers (default: ${DEFAULT-VALUE})")
     int callers;
 
-    @Option(names = "-warmup", defaultValue = "5", paramLabel = "SECONDS",
-        description = "Seconds of unmeasured warm-up (default: ${DEFAULT-VALUE})")
-    int warmupSeconds;
+    @Option(names = "-warmup", defaultValue = "5s", paramLabel = "DURATION",
+        converter = DurationConverter.class,
+        description = "Unmeasured warm-up, e.g. 5s or 0s (default: ${DEFAULT-VALUE})")
+    Duration warmup;
 
-    @Option(names = "-duration", defaultValue = "20", paramLabel = "SECONDS",
-        description = "Seconds measured (default: ${DEFAULT-VALUE})")
-    int durationSeconds;
+    @Option(names = "-duration", defaultValue = "20s", paramLabel = "DURATION",
+        converter = DurationConverter.class,
+        description = "Measured interval, e.g. 20s or 2m (default: ${DEFAULT-VALUE})")
+    Duration duration;
 
     void check(CommandLine line) {
-      if (callers < 1 || warmupSeconds < 0 || durationSeconds < 1) {
+      if (callers < 1 || duration.isZero()) {
         throw new CommandLine.ParameterException(line,
-            "-callers and -duration must be at least 1, -warmup at least 0");
+            "-callers must be at least 1 and -duration at least 1ms");
+      }
+    }
+  }
+
+  /** Reads {@code -warmup} and {@code -duration} as every duration of the project is read. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String text) {
+      try {
+        return Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException("\"" + text + "\": " + e.getMessage());
       }
     }
   }
 
   @Command(separator = " ", name = "workload", mixinStandardHelpOptions = true,
-      description = "FetchJWTSVID or ValidateJWTSVID against any Workload API endpoint.")
+      description = "FetchJWTSVID or ValidateJWTSVID against any Workload API endpoint.",
+      footer = {"", "Examples:",
+          "  athenz-svid-load workload -socket unix:///run/athenz-svid/agent.sock \\",
+          "    -rpc fetch -callers 32 -warmup 5s -duration 20s",
+          "  athenz-svid-load workload -socket unix:///run/athenz-svid/agent.sock \\",
+          "    -rpc validate -spread 100 -duration 1m"})
   static final class Workload extends RunOptions implements Callable<Integer> {
     @Option(names = "-socket", required = true, paramLabel = "ADDRESS",
         description = "unix:///path or tcp://ip:port")
     String socket;
 
-    @Option(names = "-rpc", defaultValue = "fetch", description = "fetch or validate")
+    @Option(names = "-rpc", defaultValue = "fetch", paramLabel = "RPC",
+        description = "fetch or validate (default: ${DEFAULT-VALUE})")
     String rpc;
 
-    @Option(names = "-audiences", defaultValue = "1",
+    @Option(names = "-audiences", defaultValue = "1", paramLabel = "N",
         description = "Audiences in each request (default: ${DEFAULT-VALUE})")
     int audiences;
 
-    @Option(names = "-spread", defaultValue = "1",
+    @Option(names = "-spread", defaultValue = "1", paramLabel = "N",
         description = "Distinct audience sets the callers cycle through (default: "
             + "${DEFAULT-VALUE})")
     int spread;
@@ -123,7 +159,13 @@ public final class LoadCommand implements Runnable {
         }
         requests.add(request.build());
       }
-      EndpointAddress address = EndpointAddress.parse(socket);
+      EndpointAddress address;
+      try {
+        address = EndpointAddress.parse(socket);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "-socket: " + e.getMessage());
+      }
       EventLoopGroup eventLoop = address.isUnix() ? new EpollEventLoopGroup(1) : null;
       ManagedChannel channel = channel(address, eventLoop);
       try {
@@ -131,13 +173,15 @@ public final class LoadCommand implements Runnable {
         headers.put(WorkloadApiClient.SECURITY_HEADER, "true");
         var stub = SpiffeWorkloadAPIGrpc.newStub(ClientInterceptors.intercept(channel,
             MetadataUtils.newAttachHeadersInterceptor(headers)));
-        ClosedLoop.Operation operation = rpc.equals("fetch")
-            ? (caller, sequence, done) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
-                .fetchJWTSVID(requests.get((int) (sequence % spread)), observer(done))
-            : validation(stub, requests);
+        ClosedLoop.Operation operation;
+        try {
+          operation = rpc.equals("fetch") ? fetching(stub, requests) : validation(stub, requests);
+        } catch (StatusRuntimeException e) {
+          throw WorkloadApiClient.unreachable(e, socket)
+              .<Exception>map(CliException::new).orElse(e);
+        }
         LoadResult result = new LoadResult();
-        Duration elapsed = new ClosedLoop(operation, result).run(callers,
-            Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(durationSeconds));
+        Duration elapsed = new ClosedLoop(operation, result).run(callers, warmup, duration);
         result.print(spec.commandLine().getOut(), rpc + " " + address, callers, elapsed);
         return 0;
       } finally {
@@ -148,9 +192,22 @@ public final class LoadCommand implements Runnable {
       }
     }
 
-    /** Fetches one token per audience set first, then validates them in turn. */
-    private ClosedLoop.Operation validation(SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub,
+    /**
+     * Makes one fetch before the run, so that an endpoint that does not answer is one line
+     * saying why rather than a run of failed calls.
+     */
+    private static ClosedLoop.Operation fetching(SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub,
         List<JWTSVIDRequest> requests) {
+      SpiffeWorkloadAPIGrpc.newBlockingStub(stub.getChannel())
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .fetchJWTSVID(requests.get(0));
+      return (caller, sequence, done) -> stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .fetchJWTSVID(requests.get((int) (sequence % requests.size())), observer(done));
+    }
+
+    /** Fetches one token per audience set first, then validates them in turn. */
+    private static ClosedLoop.Operation validation(
+        SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIStub stub, List<JWTSVIDRequest> requests) {
       // The stub's channel already adds the security header.
       var blocking = SpiffeWorkloadAPIGrpc.newBlockingStub(stub.getChannel());
       List<ValidateJWTSVIDRequest> validations = new ArrayList<>();
@@ -196,36 +253,53 @@ public final class LoadCommand implements Runnable {
   }
 
   @Command(separator = " ", name = "server", mixinStandardHelpOptions = true,
-      description = "POST /zts/v1/instance (JWT-SVID requests) over mTLS, kept-alive.")
+      description = "POST /zts/v1/instance (JWT-SVID requests) over mTLS, kept-alive.",
+      footer = {"", "Example:",
+          "  athenz-svid-load server -zts https://localhost:4443/zts/v1 \\",
+          "    -svc-key-file agent.key.pem -svc-cert-file agent.cert.pem \\",
+          "    -cacert ca.cert.pem -domain athenz.demo -service api \\",
+          "    -provider sys.auth.rbac -key-type EC -callers 16 -duration 30s"})
   static final class Server extends RunOptions implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    @Option(names = "-zts", required = true, description = "ZTS URL ending in /zts/v1")
+    @Option(names = "-zts", required = true, paramLabel = "URL",
+        description = "ZTS URL ending in /zts/v1")
     URI zts;
 
-    @Option(names = "-svc-key-file", required = true)
+    @Option(names = "-svc-key-file", required = true, paramLabel = "FILE",
+        description = "Private key of the calling service, PEM")
     Path keyFile;
 
-    @Option(names = "-svc-cert-file", required = true)
+    @Option(names = "-svc-cert-file", required = true, paramLabel = "FILE",
+        description = "Certificate of the calling service, PEM")
     Path certFile;
 
-    @Option(names = "-cacert")
+    @Option(names = "-cacert", paramLabel = "FILE",
+        description = "CA certificates that sign the server certificate, PEM (default: the"
+            + " JDK's)")
     Path caCertFile;
 
-    @Option(names = "-domain", required = true)
+    @Option(names = "-domain", required = true, paramLabel = "DOMAIN",
+        description = "Athenz domain of the identity each request asks for")
     String domain;
 
-    @Option(names = "-service", required = true)
+    @Option(names = "-service", required = true, paramLabel = "SERVICE",
+        description = "Service of the identity each request asks for")
     String service;
 
-    @Option(names = "-provider", required = true)
+    @Option(names = "-provider", required = true, paramLabel = "PROVIDER",
+        description = "Instance provider named in each request")
     String provider;
 
-    @Option(names = "-trust-domain", defaultValue = "athenz.io")
+    @Option(names = "-trust-domain", defaultValue = "athenz.io", paramLabel = "DOMAIN",
+        description = "Trust domain of the SPIFFE ID in each request (default: "
+            + "${DEFAULT-VALUE})")
     String trustDomain;
 
-    @Option(names = "-key-type", description = "EC or RSA: the signing key the server uses")
+    @Option(names = "-key-type", paramLabel = "TYPE",
+        description = "EC or RSA: the signing key the server uses (default: the server's)")
     String keyType;
 
     @Spec
@@ -234,47 +308,69 @@ public final class LoadCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       check(spec.commandLine());
+      SSLContext tls = Cli.serviceTls(keyFile, certFile, caCertFile);
+      // One request first: a server that cannot be reached or refuses is one line, no run.
+      new ZtsClient(zts, tls, TIMEOUT).postInstanceRegisterInformation(request(0));
       HttpClient http = HttpClient.newBuilder()
-          .sslContext(TlsContexts.client(keyFile, certFile, caCertFile))
+          .sslContext(tls)
           .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
+          .connectTimeout(TIMEOUT)
           .build();
       URI instance = URI.create(zts.toString().replaceAll("/$", "") + "/instance");
-      String spiffe = "spiffe://" + trustDomain + "/ns/default/sa/" + domain + "." + service;
       ClosedLoop.Operation operation = (caller, sequence, done) -> {
-        byte[] nonce = new byte[8];
-        RANDOM.nextBytes(nonce);
-        InstanceRegisterInformation info = InstanceRegisterInformation
-            .jwtSvid(provider, domain, service)
-            .instanceId("load-" + caller)
-            .audiences(List.of("https://load.example.com"))
-            .nonce(HexFormat.of().formatHex(nonce))
-            .spiffeUri(spiffe)
-            .spiffeSubject(true)
-            .keyType(keyType)
-            .build();
         HttpRequest request;
         try {
           request = HttpRequest.newBuilder(instance)
-              .timeout(Duration.ofSeconds(10))
+              .timeout(TIMEOUT)
               .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(info)))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(
+                  JSON.writeValueAsBytes(request(caller))))
               .build();
-        } catch (Exception e) {
+        } catch (IOException e) {
           done.accept("encode-error");
           return;
         }
         http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
             .whenComplete((response, error) -> done.accept(error != null
-                ? error.getClass().getSimpleName()
+                ? outcome(error)
                 : "HTTP " + response.statusCode()));
       };
       LoadResult result = new LoadResult();
-      Duration elapsed = new ClosedLoop(operation, result).run(callers,
-          Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(durationSeconds));
+      Duration elapsed = new ClosedLoop(operation, result).run(callers, warmup, duration);
       PrintWriter out = spec.commandLine().getOut();
       result.print(out, "POST " + instance, callers, elapsed);
       return 0;
+    }
+
+    /** A JWT-SVID request of one caller, with a fresh nonce. */
+    private InstanceRegisterInformation request(int caller) {
+      byte[] nonce = new byte[8];
+      RANDOM.nextBytes(nonce);
+      return InstanceRegisterInformation
+          .jwtSvid(provider, domain, service)
+          .instanceId("load-" + caller)
+          .audiences(List.of("https://load.example.com"))
+          .nonce(HexFormat.of().formatHex(nonce))
+          .spiffeUri("spiffe://" + trustDomain + "/ns/default/sa/" + domain + "." + service)
+          .spiffeSubject(true)
+          .keyType(keyType)
+          .build();
+    }
+
+    /** A failed request as the outcome table names it. */
+    private static String outcome(Throwable error) {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof HttpTimeoutException) {
+        return "timeout";
+      }
+      if (cause instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (cause instanceof SSLException) {
+        return "TLS failure";
+      }
+      return "I/O error";
     }
   }
 }

@@ -13,6 +13,8 @@ import io.grpc.ClientInterceptors;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -23,9 +25,13 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,6 +82,29 @@ public final class WorkloadApiClient implements AutoCloseable {
         .usePlaintext()
         .build();
     return new WorkloadApiClient(channel, eventLoop, timeout);
+  }
+
+  /**
+   * Why a call failed, in plain words, when the failure is that nothing answers at
+   * {@code address} (no socket file, or a refused connection); empty for any other failure.
+   *
+   * @param address the endpoint as the user wrote it, for the message
+   */
+  public static Optional<String> unreachable(StatusRuntimeException e, String address) {
+    requireNonNull(e, "e");
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+      return Optional.empty();
+    }
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof FileNotFoundException) {
+        return Optional.of("no agent socket at " + address);
+      }
+      if (cause instanceof ConnectException || cause instanceof IOException
+          && String.valueOf(cause.getMessage()).contains("Connection refused")) {
+        return Optional.of("nothing is serving at " + address + " (connection refused)");
+      }
+    }
+    return Optional.empty();
   }
 
   /** FetchJWTSVID for the audiences; {@code spiffeId} may be empty for every identity. */
