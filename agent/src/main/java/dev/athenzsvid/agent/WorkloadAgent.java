@@ -225,7 +225,8 @@ public final class WorkloadAgent implements AutoCloseable {
         .maxInboundMessageSize(Limits.MAX_INBOUND_MESSAGE)
         .addTransportFilter(new ConnectionTracker(options.inspector))
         .addService(ServerInterceptors.intercept(service,
-            new CallerInterceptor(new WorkloadAttestor()),
+            new CallerInterceptor(new WorkloadAttestor(config.workloads().stream()
+                .anyMatch(workload -> workload.selectors().path().isPresent()))),
             new SecurityHeaderInterceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())

@@ -20,6 +20,20 @@ public final class WorkloadAttestor {
   public static final String NO_CREDENTIALS = "peer credentials unavailable on this connection";
   public static final String CALLER_GONE = "could not verify existence of the original caller";
 
+  private final boolean readExecutable;
+
+  /** An attestor that reads the caller's executable on every call. */
+  public WorkloadAttestor() {
+    this(true);
+  }
+
+  /**
+   * @param readExecutable whether callers need their executable: false when no selector
+   *     names a path, which spares a read of {@code /proc/<pid>/exe} on every call
+   */
+  public WorkloadAttestor(boolean readExecutable) {
+    this.readExecutable = readExecutable;
+  }
 
   public Caller attest(Attributes attributes) throws AttestationException {
     requireNonNull(attributes, "attributes");
@@ -37,7 +51,7 @@ public final class WorkloadAttestor {
       throw new AttestationException(CALLER_GONE + ": pid reused by another process", true);
     }
     // Read first: if the pid passes to another process after this, the check below says so.
-    Optional<Path> executable = watch.executable();
+    Optional<Path> executable = readExecutable ? watch.executable() : Optional.empty();
     if (!watch.sameProcess()) {
       throw new AttestationException(CALLER_GONE + ": process exited", true);
     }

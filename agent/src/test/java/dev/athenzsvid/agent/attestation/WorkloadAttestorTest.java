@@ -63,6 +63,14 @@ class WorkloadAttestorTest {
   }
 
   @Test
+  void attest_noPathSelectors_executableNotRead() throws Exception {
+    processes.processes.put(7, new ProcessInfo(11, 1000, Set.of(100, 50), Optional.of(EXE)));
+    Caller caller = new WorkloadAttestor(false).attest(connect(7, 1000));
+    assertEquals(1000, caller.uid());
+    assertEquals(Optional.empty(), caller.executable());
+  }
+
+  @Test
   void attest_callerExited_refusedAsGone() {
     processes.processes.put(7, new ProcessInfo(11, 1000, Set.of(100), Optional.of(EXE)));
     Attributes connected = connect(7, 1000);
