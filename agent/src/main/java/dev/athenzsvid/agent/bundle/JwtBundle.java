@@ -26,7 +26,13 @@ public record JwtBundle(String trustDomainId, List<JWK> keys) {
 
   /** The key with id {@code kid}, if this bundle has one. */
   public Optional<JWK> key(String kid) {
-    return keys.stream().filter(k -> kid.equals(k.getKeyID())).findFirst();
+    // A plain loop over a handful of keys: this runs on every validation.
+    for (JWK key : keys) {
+      if (kid.equals(key.getKeyID())) {
+        return Optional.of(key);
+      }
+    }
+    return Optional.empty();
   }
 
   /** Every key id. */

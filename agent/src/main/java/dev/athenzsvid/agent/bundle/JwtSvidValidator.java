@@ -171,7 +171,10 @@ public final class JwtSvidValidator {
     }
     Optional<JWK> current = bundles.bundle(known.trustDomainId())
         .flatMap(bundle -> bundle.key(known.kid()));
-    if (current.isPresent() && current.get().equals(known.key())) {
+    // The same object while the bundle is unchanged: the manager publishes a new bundle
+    // only when its content changes, so equals runs only after a change.
+    if (current.isPresent()
+        && (current.get() == known.key() || current.get().equals(known.key()))) {
       return true;
     }
     verified.invalidate(token);
