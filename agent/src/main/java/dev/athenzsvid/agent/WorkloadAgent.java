@@ -16,6 +16,8 @@ import dev.athenzsvid.agent.cache.Backoff;
 import dev.athenzsvid.agent.cache.JwtSvidCache;
 import dev.athenzsvid.agent.cache.TokenService;
 import dev.athenzsvid.agent.config.AgentConfig;
+import dev.athenzsvid.agent.config.Selectors;
+import dev.athenzsvid.agent.config.WorkloadEntry;
 import dev.athenzsvid.agent.metrics.AgentMetrics;
 import dev.athenzsvid.agent.upstream.ReloadingKeyManager;
 import dev.athenzsvid.agent.upstream.Upstream;
@@ -225,8 +227,7 @@ public final class WorkloadAgent implements AutoCloseable {
         .maxInboundMessageSize(Limits.MAX_INBOUND_MESSAGE)
         .addTransportFilter(new ConnectionTracker(options.inspector))
         .addService(ServerInterceptors.intercept(service,
-            new CallerInterceptor(new WorkloadAttestor(config.workloads().stream()
-                .anyMatch(workload -> workload.selectors().path().isPresent()))),
+            new CallerInterceptor(attestor(config)),
             new SecurityHeaderInterceptor()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -257,6 +258,18 @@ public final class WorkloadAgent implements AutoCloseable {
   /** The agent's metrics. */
   public AgentMetrics metrics() {
     return metrics;
+  }
+
+  /** Reads per call only what some selector needs. */
+  private static WorkloadAttestor attestor(AgentConfig config) {
+    boolean paths = false;
+    boolean groups = false;
+    for (WorkloadEntry workload : config.workloads()) {
+      Selectors selectors = workload.selectors();
+      paths |= selectors.path().isPresent();
+      groups |= selectors.gid().isPresent() || selectors.group().isPresent();
+    }
+    return new WorkloadAttestor(paths, groups);
   }
 
   private static HTTPServer startMetrics(AgentConfig config, AgentMetrics metrics)

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * An attested caller. Immutable.
  *
- * @param groups primary and supplementary group ids
+ * @param groups effective and supplementary group ids; empty when no selector needs them
  * @param executable the caller's executable, empty when it cannot be read
  */
 public record Caller(int pid, int uid, Set<Integer> groups, Optional<Path> executable) {

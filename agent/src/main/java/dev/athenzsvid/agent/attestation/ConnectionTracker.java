@@ -9,8 +9,9 @@ import io.grpc.ServerTransportFilter;
  * Inspects, when a connection is accepted, the process that connected: its start time, groups
  * and executable are recorded with the connection, as the kernel records its uid and gid,
  * with a {@link ProcessWatch} that each call asks whether the pid still names that same
- * process and what it runs now, so the hot path re-reads one open file and one link instead
- * of inspecting the process again.
+ * process and, when selectors need them, its groups and executable now, so the hot path
+ * re-reads one open file (plus {@code status} or the {@code exe} link for those selectors)
+ * instead of inspecting the process again.
  * The watch is closed when the connection ends. A connection whose process is already gone
  * gets no record, and its calls are refused. Thread-safe.
  */

@@ -48,24 +48,14 @@ public final class ProcFsInspector implements ProcessInspector {
       long startTime = startTime(Files.readString(dir.resolve("stat")));
       List<String> status = Files.readAllLines(dir.resolve("status"));
       int uid = -1;
-      Set<Integer> groups = new HashSet<>();
       for (String line : status) {
-        // Uid: and Gid: list real, effective, saved and filesystem ids. SO_PEERCRED reports
-        // the effective ones, so those are what the kernel's record is compared with.
+        // Uid: lists real, effective, saved and filesystem ids. SO_PEERCRED reports the
+        // effective one, so that is what the kernel's record is compared with.
         if (line.startsWith("Uid:")) {
           uid = effective(line);
-        } else if (line.startsWith("Gid:")) {
-          groups.add(effective(line));
-        } else if (line.startsWith("Groups:")) {
-          String list = line.substring(7).trim();
-          if (!list.isEmpty()) {
-            for (String gid : list.split("\\s+")) {
-              groups.add(Integer.parseInt(gid));
-            }
-          }
         }
       }
-      return Optional.of(new ProcessInfo(startTime, uid, groups, executable(dir)));
+      return Optional.of(new ProcessInfo(startTime, uid, groups(status), executable(dir)));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -105,6 +95,15 @@ public final class ProcFsInspector implements ProcessInspector {
       }
 
       @Override
+      public Set<Integer> groups() {
+        try {
+          return ProcFsInspector.groups(Files.readAllLines(dir.resolve("status")));
+        } catch (IOException | RuntimeException e) {
+          return Set.of();
+        }
+      }
+
+      @Override
       public void close() {
         try {
           statm.close();
@@ -122,6 +121,24 @@ public final class ProcFsInspector implements ProcessInspector {
     }
     watch.close();
     return () -> false;
+  }
+
+  /** The effective group id and the supplementary ones, from the lines of {@code status}. */
+  private static Set<Integer> groups(List<String> status) {
+    Set<Integer> groups = new HashSet<>();
+    for (String line : status) {
+      if (line.startsWith("Gid:")) {
+        groups.add(effective(line));
+      } else if (line.startsWith("Groups:")) {
+        String list = line.substring(7).trim();
+        if (!list.isEmpty()) {
+          for (String gid : list.split("\\s+")) {
+            groups.add(Integer.parseInt(gid));
+          }
+        }
+      }
+    }
+    return groups;
   }
 
   /** The second id of a {@code Uid:} or {@code Gid:} line of {@code status}: the effective. */

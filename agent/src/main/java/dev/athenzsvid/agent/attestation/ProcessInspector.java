@@ -2,6 +2,7 @@ package dev.athenzsvid.agent.attestation;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /** Looks processes up by pid. Implementations are thread-safe. */
 public interface ProcessInspector {
@@ -22,6 +23,11 @@ public interface ProcessInspector {
       @Override
       public Optional<Path> executable() {
         return inspect(pid).flatMap(ProcessInfo::executable);
+      }
+
+      @Override
+      public Set<Integer> groups() {
+        return inspect(pid).map(ProcessInfo::groups).orElse(Set.of());
       }
     };
   }

@@ -3,6 +3,7 @@ package dev.athenzsvid.agent.attestation;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A repeatable check that a process is still the one that connected. Made once per
@@ -21,6 +22,15 @@ public interface ProcessWatch extends Closeable {
    */
   default Optional<Path> executable() {
     return Optional.empty();
+  }
+
+  /**
+   * The process's effective and supplementary group ids now, empty when they cannot be read.
+   * A process may drop groups and then run another program on the same connection. Ask this
+   * before {@link #sameProcess()}, as {@link #executable()}.
+   */
+  default Set<Integer> groups() {
+    return Set.of();
   }
 
   @Override

@@ -63,11 +63,20 @@ class WorkloadAttestorTest {
   }
 
   @Test
-  void attest_noPathSelectors_executableNotRead() throws Exception {
+  void attest_noPathOrGroupSelectors_neitherRead() throws Exception {
     processes.processes.put(7, new ProcessInfo(11, 1000, Set.of(100, 50), Optional.of(EXE)));
-    Caller caller = new WorkloadAttestor(false).attest(connect(7, 1000));
+    Caller caller = new WorkloadAttestor(false, false).attest(connect(7, 1000));
     assertEquals(1000, caller.uid());
+    assertEquals(Set.of(), caller.groups());
     assertEquals(Optional.empty(), caller.executable());
+  }
+
+  @Test
+  void attest_groupDroppedAfterConnect_callerHasGroupsOfNow() throws Exception {
+    processes.processes.put(7, new ProcessInfo(11, 1000, Set.of(100, 50), Optional.of(EXE)));
+    Attributes connected = connect(7, 1000);
+    processes.processes.put(7, new ProcessInfo(11, 1000, Set.of(100), Optional.of(EXE)));
+    assertEquals(Set.of(100), attestor.attest(connected).groups());
   }
 
   @Test

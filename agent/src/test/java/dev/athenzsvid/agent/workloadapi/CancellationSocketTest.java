@@ -126,7 +126,11 @@ class CancellationSocketTest {
   @Test
   void validateJwtSvid_deadlinePassesWhileBundleFetched_deadlineExceededQuietly()
       throws Exception {
-    fixture.stub().fetchJWTBundles(JWTBundlesRequest.getDefaultInstance()).next();
+    // The first bundle, on a stream ended here: one left open would race the agent's stop.
+    Context.CancellableContext stream = Context.current().withCancellation();
+    stream.call(() -> fixture.stub().fetchJWTBundles(JWTBundlesRequest.getDefaultInstance())
+        .next());
+    stream.cancel(null);
     fixture.upstream.rotateKey("key-2");
     String svid = FakeUpstream.sign(fixture.upstream.key(), API_ID, List.of("aud"),
         fixture.clock.millis(), Duration.ofMinutes(5));
