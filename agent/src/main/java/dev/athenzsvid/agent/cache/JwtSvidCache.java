@@ -78,6 +78,13 @@ public final class JwtSvidCache {
   private final Clock clock;
   private final Executor executor;
   private final Backoff backoff;
+  /**
+   * Key ids that have left the bundle: a refill that ends after its key left does not keep its
+   * token. Grows by one id a key rotation, and shrinks when an id comes back.
+   */
+  private final Set<String> retiredKeyIds = ConcurrentHashMap.newKeySet();
+  /** The key ids of the last {@link #retainKeyIds} call; written only by its caller. */
+  private volatile Set<String> bundleKeyIds = Set.of();
 
   /**
    * @param maxEntries the most keys held; the least recently used go first
@@ -204,7 +211,11 @@ public final class JwtSvidCache {
     synchronized (entry) {
       entry.refill = null;
       if (token != null) {
-        entry.token = token;
+        // Read under the entry's monitor, as retainKeyIds visits it: either that visit comes
+        // after this and drops the token, or the id is already retired here.
+        if (!retiredKeyIds.contains(token.keyId())) {
+          entry.token = token;
+        }
         entry.failures = 0;
         entry.retryAt = null;
         entry.lastError = null;
@@ -225,20 +236,26 @@ public final class JwtSvidCache {
   }
 
   /**
-   * Drops every token signed by a key no longer in {@code keyIds}.
-   *
-   * <p>TODO(#4): a refill in flight when the key leaves still stores its token if the server
-   * signed it with that key; the token is then served until its refresh time. Checking kids
-   * at refill would need the bundle here and would refuse tokens of a key the agent has not
-   * polled yet.
+   * Drops every token signed by a key no longer in {@code keyIds}. A refill in flight whose
+   * token turns out to be signed by such a key hands it to the callers waiting for it and does
+   * not keep it. A key id the agent has never seen in a bundle is not refused: the server may
+   * sign with a new key before the agent polls the bundle that has it.
    */
   public void retainKeyIds(Set<String> keyIds) {
     requireNonNull(keyIds, "keyIds");
+    for (String previous : bundleKeyIds) {
+      if (!keyIds.contains(previous)) {
+        retiredKeyIds.add(previous);
+      }
+    }
+    retiredKeyIds.removeAll(keyIds);
+    bundleKeyIds = Set.copyOf(keyIds);
     for (Map.Entry<CacheKey, Entry> item : entries.entrySet()) {
       Entry entry = item.getValue();
       synchronized (entry) {
         CachedToken token = entry.token;
         if (token != null && !keyIds.contains(token.keyId())) {
+          retiredKeyIds.add(token.keyId());
           entry.token = null;
           if (entry.refill == null) {
             entries.remove(item.getKey(), entry);

@@ -102,6 +102,46 @@ class JwtSvidCacheTest {
   }
 
   @Test
+  void retainKeyIds_keyLeavesDuringRefill_tokenHandedOverNotKept() throws Exception {
+    ExecutorService refills = Executors.newSingleThreadExecutor();
+    try {
+      JwtSvidCache cache = new JwtSvidCache(10, clock, refills, Backoff.DEFAULT);
+      cache.retainKeyIds(Set.of("k1"));
+      CacheKey key = new CacheKey(ID, List.of("a"));
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<CachedToken> refill = cache.refill(key, k -> {
+        entered.countDown();
+        try {
+          release.await();
+          return load(k);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertTrue(entered.await(5, TimeUnit.SECONDS));
+      cache.retainKeyIds(Set.of("k2"));
+      release.countDown();
+      assertEquals("k1", refill.get(5, TimeUnit.SECONDS).keyId());
+      assertTrue(cache.lookup(key).token().isEmpty());
+      assertEquals(0, cache.size());
+    } finally {
+      refills.shutdownNow();
+    }
+  }
+
+  @Test
+  void retainKeyIds_keyComesBack_tokensKeptAgain() {
+    JwtSvidCache cache = cache(10);
+    CacheKey key = new CacheKey(ID, List.of("a"));
+    cache.retainKeyIds(Set.of("k1"));
+    cache.retainKeyIds(Set.of("k2"));
+    cache.retainKeyIds(Set.of("k1", "k2"));
+    cache.refill(key, loader()).join();
+    assertTrue(cache.lookup(key).token().isPresent());
+  }
+
+  @Test
   void retainKeyIds_keyLeftBundle_tokensDropped() {
     JwtSvidCache cache = cache(10);
     CacheKey key = new CacheKey(ID, List.of("a"));
