@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
 import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.bundle.BundleManager;
@@ -20,16 +19,12 @@ import dev.athenzsvid.proto.workload.ValidateJWTSVIDRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * FetchJWTBundles as a long-lived stream over a real Unix socket: pushes on change only, full
@@ -37,24 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * unknown-key rule (ValidateJWTSVID with a token whose kid the agent has not seen), so the
  * test needs no hook into the agent.
  */
-class BundleStreamSocketTest {
+class BundleStreamSocketTest extends AgentSocketTest {
   private static final Duration PAST_REFETCH_LIMIT =
       BundleManager.UNKNOWN_KID_REFETCH.plusSeconds(1);
-
-  @TempDir
-  Path dir;
-
-  private AgentFixture fixture;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = new AgentFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
-  }
 
   /** Everything one stream receives, in order: messages, then a throwable or "completed". */
   private BlockingQueue<Object> openStream() {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
 import dev.athenzsvid.agent.StreamEvents;
 import dev.athenzsvid.agent.bundle.JwtSvidValidator;
@@ -22,37 +21,18 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** FetchJWTBundles and ValidateJWTSVID over a real Unix socket. */
-class BundlesAndValidationSocketTest {
-  @TempDir
-  Path dir;
-
-  private AgentFixture fixture;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = new AgentFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
-  }
-
+class BundlesAndValidationSocketTest extends AgentSocketTest {
   @Test
   void fetchJwtBundles_open_firstMessageAtOnceInBundleFormat() throws Exception {
     JWTBundlesResponse first = fixture.stub().withDeadlineAfter(2, TimeUnit.SECONDS)

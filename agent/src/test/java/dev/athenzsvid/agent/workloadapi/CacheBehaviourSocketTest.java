@@ -28,28 +28,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The cache rules seen from a workload, over a real Unix socket. */
-class CacheBehaviourSocketTest {
-  @TempDir
-  Path dir;
-
-  private AgentFixture fixture;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = new AgentFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
-  }
-
+class CacheBehaviourSocketTest extends AgentSocketTest {
   private static JWTSVIDRequest request(String audience) {
     return JWTSVIDRequest.newBuilder().addAudience(audience).setSpiffeId(API_ID).build();
   }

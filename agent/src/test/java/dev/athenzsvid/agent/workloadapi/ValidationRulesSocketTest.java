@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Value;
-import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.TokenCases;
 import dev.athenzsvid.proto.workload.ValidateJWTSVIDRequest;
 import dev.athenzsvid.proto.workload.ValidateJWTSVIDResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,22 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * over a real Unix socket: a valid token answers its SPIFFE ID and claims with {@code aud} as
  * a list, and every invalid one INVALID_ARGUMENT naming the rule it breaks.
  */
-class ValidationRulesSocketTest {
-  @TempDir
-  Path dir;
-
-  private AgentFixture fixture;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = new AgentFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
-  }
-
+class ValidationRulesSocketTest extends AgentSocketTest {
   private ValidateJWTSVIDResponse validate(TokenCases.Maker maker) throws Exception {
     String svid = maker.make(fixture.upstream.key(), fixture.clock.instant());
     return fixture.stub().validateJWTSVID(ValidateJWTSVIDRequest.newBuilder()

@@ -31,35 +31,16 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The FetchJWTSVID status table and behaviour, over a real Unix socket. */
-class WorkloadApiSocketTest {
-  @TempDir
-  Path dir;
-
-  private AgentFixture fixture;
-
-  @BeforeEach
-  void start() throws Exception {
-    fixture = new AgentFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    fixture.close();
-  }
-
+class WorkloadApiSocketTest extends AgentSocketTest {
   private static JWTSVIDRequest request(String spiffeId, String... audiences) {
     return JWTSVIDRequest.newBuilder().addAllAudience(List.of(audiences)).setSpiffeId(spiffeId)
         .build();
