@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -225,6 +226,29 @@ class InstanceRegisterTest {
         row("spiffe namespace not the requested one", AGENT, b -> b.namespace("prod"),
             "sys.auth.rbac", "athenz.demo", "api", 400, InstanceService.SPIFFE_MISMATCH
                 + SPIFFE + " is not a SPIFFE ID of athenz.demo.api"),
+        row("spiffe uri with dot namespace", AGENT,
+            b -> b.spiffeUri("spiffe://athenz.io/ns/../sa/athenz.demo.api"),
+            "sys.auth.rbac", "athenz.demo", "api", 400, InstanceService.SPIFFE_MISMATCH
+                + "spiffe://athenz.io/ns/../sa/athenz.demo.api is not a SPIFFE ID of "
+                + "athenz.demo.api"),
+        row("spiffe uri too long", AGENT,
+            b -> b.spiffeUri("spiffe://athenz.io/ns/" + "n".repeat(2100)
+                + "/sa/athenz.demo.api"),
+            "sys.auth.rbac", "athenz.demo", "api", 400,
+            "jwtSVIDSpiffe" + InstanceService.TOO_LONG + "2048 characters"),
+        row("instance id too long", AGENT, b -> b.instanceId("i".repeat(20_000)),
+            "sys.auth.rbac", "athenz.demo", "api", 400,
+            "jwtSVIDInstanceId" + InstanceService.TOO_LONG + "512 characters"),
+        row("nonce too long", AGENT, b -> b.nonce("n".repeat(257)), "sys.auth.rbac",
+            "athenz.demo", "api", 400, "jwtSVIDNonce" + InstanceService.TOO_LONG
+                + "256 characters"),
+        row("audience too long", AGENT, b -> b.audiences(List.of("a".repeat(1025))),
+            "sys.auth.rbac", "athenz.demo", "api", 400,
+            "jwtSVIDAudience" + InstanceService.TOO_LONG + "1024 characters"),
+        row("too many audiences", AGENT,
+            b -> b.audiences(IntStream.range(0, 17).mapToObj(i -> "a" + i).toList()),
+            "sys.auth.rbac", "athenz.demo", "api", 400,
+            "jwtSVIDAudiences has more than 16 entries"),
         row("unknown key type", AGENT, b -> b.keyType("DSA"), "sys.auth.rbac",
             "athenz.demo", "api", 400, InstanceService.BAD_KEY_TYPE),
         row("zero expiry", AGENT, b -> b.expiryTime(0), "sys.auth.rbac", "athenz.demo",

@@ -70,6 +70,15 @@ public final class InstanceService {
       "provider not authorized by the domain to launch service: ";
   public static final String ATTESTATION_FAILED = "unable to verify attestation data: ";
   public static final String NO_SIGNING_KEY = "no signing key available";
+  public static final String TOO_LONG = " is longer than ";
+
+  /** Longest instance id: it goes into the {@code Location} header as well as the token. */
+  public static final int MAX_INSTANCE_ID = 512;
+  public static final int MAX_NONCE = 256;
+  public static final int MAX_AUDIENCE = 1024;
+  public static final int MAX_AUDIENCES = 16;
+  /** Longest SPIFFE ID, in characters of its URI (the SPIFFE limit is 2048 bytes). */
+  public static final int MAX_SPIFFE_ID = 2048;
 
   private static final Logger log = LoggerFactory.getLogger(InstanceService.class);
   private static final Pattern NAMESPACE = Pattern.compile("[a-zA-Z0-9._-]+");
@@ -152,10 +161,14 @@ public final class InstanceService {
     if (instanceId == null || instanceId.isEmpty()) {
       throw RequestException.badRequest(FIELD_REQUIRED + "jwtSVIDInstanceId");
     }
+    checkLength(instanceId, "jwtSVIDInstanceId", MAX_INSTANCE_ID);
     if (!AthenzNames.isPathElement(instanceId)) {
       throw RequestException.badRequest(INVALID_FIELD + "jwtSVIDInstanceId");
     }
     String nonce = info.jwtSVIDNonce();
+    if (nonce != null) {
+      checkLength(nonce, "jwtSVIDNonce", MAX_NONCE);
+    }
     if (nonce != null && !nonce.isEmpty() && !AthenzNames.isCompoundName(nonce)) {
       throw RequestException.badRequest(INVALID_FIELD + "jwtSVIDNonce");
     }
@@ -167,6 +180,7 @@ public final class InstanceService {
       }
       spiffe = null;
     } else {
+      checkLength(spiffe, "jwtSVIDSpiffe", MAX_SPIFFE_ID);
       checkSpiffe(spiffe, domainName, serviceName, info.namespace());
     }
     KeyType keyType = keyType(info.jwtSVIDKeyType());
@@ -214,6 +228,13 @@ public final class InstanceService {
         InstanceIdentity.jwt(providerName, principal, instanceId, token), location);
   }
 
+  private static void checkLength(String value, String field, int max)
+      throws RequestException {
+    if (value.length() > max) {
+      throw RequestException.badRequest(field + TOO_LONG + max + " characters");
+    }
+  }
+
   private static String name(String value, String field, boolean compound)
       throws RequestException {
     if (value == null || value.isEmpty()) {
@@ -236,9 +257,19 @@ public final class InstanceService {
     if (first == null || first.isBlank()) {
       throw RequestException.badRequest(AUDIENCE_REQUIRED);
     }
+    checkLength(first, "jwtSVIDAudience", MAX_AUDIENCE);
     List<String> list = info.jwtSVIDAudiences();
     if (list == null) {
       return List.of(first);
+    }
+    if (list.size() > MAX_AUDIENCES) {
+      throw RequestException.badRequest(
+          "jwtSVIDAudiences has more than " + MAX_AUDIENCES + " entries");
+    }
+    for (String entry : list) {
+      if (entry != null) {
+        checkLength(entry, "jwtSVIDAudiences entry", MAX_AUDIENCE);
+      }
     }
     if (list.isEmpty() || !first.equals(list.get(0))
         || list.stream().anyMatch(a -> a == null || a.isBlank())
@@ -262,7 +293,9 @@ public final class InstanceService {
       // namespace only in the URI. TODO(#3): Athenz may expect "default" in that case; if so,
       // the agent has to send its namespace and this check gets stricter.
       boolean nsMatches = namespace == null || namespace.isEmpty() || namespace.equals(ns);
-      if (NAMESPACE.matcher(ns).matches() && nsMatches) {
+      // "." and ".." would make the ID a path with dot segments, which SPIFFE forbids.
+      boolean dotSegment = ns.equals(".") || ns.equals("..");
+      if (NAMESPACE.matcher(ns).matches() && !dotSegment && nsMatches) {
         return;
       }
     }
