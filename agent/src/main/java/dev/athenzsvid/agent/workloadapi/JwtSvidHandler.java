@@ -111,6 +111,9 @@ public final class JwtSvidHandler {
       if (audience.isEmpty()) {
         throw invalid(StatusMessages.EMPTY_AUDIENCE);
       }
+      if (audience.isBlank()) {
+        throw invalid(StatusMessages.BLANK_AUDIENCE);
+      }
       if (audience.length() > Limits.MAX_AUDIENCE_LENGTH) {
         throw invalid(StatusMessages.AUDIENCE_TOO_LONG);
       }

@@ -5,6 +5,8 @@ public final class StatusMessages {
   public static final String MISSING_HEADER = "security header missing from request";
   public static final String MISSING_AUDIENCE = "audience must be specified";
   public static final String EMPTY_AUDIENCE = "audience must not be an empty string";
+  /** White space only: the token server refuses such an audience, so it is refused here. */
+  public static final String BLANK_AUDIENCE = "audience must not be only white space";
   public static final String TOO_MANY_AUDIENCES =
       "too many audiences (at most " + Limits.MAX_AUDIENCES + ")";
   public static final String AUDIENCE_TOO_LONG =

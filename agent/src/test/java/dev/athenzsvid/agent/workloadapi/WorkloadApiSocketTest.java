@@ -86,6 +86,9 @@ class WorkloadApiSocketTest extends AgentSocketTest {
     return Stream.of(
         Arguments.of("no audience", request(""), StatusMessages.MISSING_AUDIENCE),
         Arguments.of("empty audience", request("", "a", ""), StatusMessages.EMPTY_AUDIENCE),
+        Arguments.of("blank audience", request("", "a", " \t"), StatusMessages.BLANK_AUDIENCE),
+        Arguments.of("ideographic space audience", request("", "\u3000"),
+            StatusMessages.BLANK_AUDIENCE),
         Arguments.of("too many audiences", request("", many), StatusMessages.TOO_MANY_AUDIENCES),
         Arguments.of("audience too long",
             request("", "x".repeat(Limits.MAX_AUDIENCE_LENGTH + 1)),
