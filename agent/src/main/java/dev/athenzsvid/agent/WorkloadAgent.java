@@ -26,6 +26,7 @@ import dev.athenzsvid.agent.workloadapi.BundleStreams;
 import dev.athenzsvid.agent.workloadapi.CallerInterceptor;
 import dev.athenzsvid.agent.workloadapi.JwtSvidHandler;
 import dev.athenzsvid.agent.workloadapi.Limits;
+import dev.athenzsvid.agent.workloadapi.MalformedRequests;
 import dev.athenzsvid.agent.workloadapi.MetricsInterceptor;
 import dev.athenzsvid.agent.workloadapi.SecurityHeaderInterceptor;
 import dev.athenzsvid.agent.workloadapi.ValidateHandler;
@@ -226,11 +227,11 @@ public final class WorkloadAgent implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(Limits.MAX_INBOUND_MESSAGE)
         .addTransportFilter(new ConnectionTracker(options.inspector))
-        .addService(ServerInterceptors.intercept(service,
+        .addService(ServerInterceptors.intercept(MalformedRequests.refuse(service.bindService()),
             new CallerInterceptor(attestor(config)),
             new SecurityHeaderInterceptor()))
-        .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(MalformedRequests.refuse(health.getHealthService().bindService()))
+        .addService(MalformedRequests.refuse(ProtoReflectionServiceV1.newInstance().bindService()))
         .intercept(new MetricsInterceptor(metrics))
         .build();
     try {

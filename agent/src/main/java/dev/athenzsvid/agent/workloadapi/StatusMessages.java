@@ -11,6 +11,7 @@ public final class StatusMessages {
       "too many audiences (at most " + Limits.MAX_AUDIENCES + ")";
   public static final String AUDIENCE_TOO_LONG =
       "audience too long (at most " + Limits.MAX_AUDIENCE_LENGTH + " characters)";
+  public static final String MALFORMED_REQUEST = "request message is not a valid protobuf message";
   public static final String INVALID_SPIFFE_ID = "invalid requested SPIFFE ID";
   public static final String NO_IDENTITY = "no identity issued";
   public static final String SERVER_REFUSED = "token server refused to issue";

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import com.nimbusds.jwt.SignedJWT;
 import dev.athenzsvid.agent.AgentFixture;
 import dev.athenzsvid.agent.FakeUpstream;
+import dev.athenzsvid.agent.LogCapture;
 import dev.athenzsvid.agent.upstream.TokenRequest;
 import dev.athenzsvid.proto.workload.JWTSVID;
 import dev.athenzsvid.proto.workload.JWTSVIDRequest;
@@ -226,6 +228,38 @@ class WorkloadApiSocketTest extends AgentSocketTest {
         () -> ClientCalls.blockingServerStreamingCall(channel, method, CallOptions.DEFAULT,
             new byte[0]).next());
     assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+  }
+
+  /** Bytes that are no protobuf message, and a string field that is not UTF-8. */
+  static Stream<Arguments> malformedRequests() {
+    return Stream.of(
+        Arguments.of("SpiffeWorkloadAPI/FetchJWTSVID", new byte[] {(byte) 0xff, (byte) 0xff}),
+        Arguments.of("SpiffeWorkloadAPI/FetchJWTSVID", new byte[] {0x0a, 0x10, 0x61}),
+        Arguments.of("SpiffeWorkloadAPI/ValidateJWTSVID",
+            new byte[] {0x0a, 0x02, (byte) 0xff, (byte) 0xfe}),
+        Arguments.of("grpc.health.v1.Health/Check", new byte[] {(byte) 0xff}));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedRequests")
+  void call_malformedMessage_invalidArgumentWithoutErrorLog(String rpc, byte[] body)
+      throws Exception {
+    MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(rpc)
+        .setRequestMarshaller(RAW)
+        .setResponseMarshaller(RAW)
+        .build();
+    Channel channel = ClientInterceptors.intercept(fixture.channel(), AgentFixture.header("true"));
+    try (LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT, body));
+      assertStatus(Status.Code.INVALID_ARGUMENT, StatusMessages.MALFORMED_REQUEST, e);
+      assertEquals(1, fixture.stub().fetchJWTSVID(request(API_ID, "a")).getSvidsCount());
+      assertEquals(List.of(), logs.events().stream()
+          .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+          .map(event -> event.getFormattedMessage()).toList());
+    }
   }
 
   private static final MethodDescriptor.Marshaller<byte[]> RAW =
