@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -160,7 +161,9 @@ public final class AgentMain implements Callable<Integer> {
     root.detachAndStopAllAppenders();
     root.addAppender(appender);
     root.setLevel(Level.toLevel(settings.level(), Level.INFO));
-    JulToSlf4j.install();
+    // gRPC logs through java.util.logging: its records get the same format and level.
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
   }
 
   /**

@@ -1,56 +1,53 @@
 package dev.athenzsvid.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import java.io.IOException;
-import java.util.List;
-import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** Records logged through java.util.logging (as gRPC logs) reach SLF4J at the right level. */
+/**
+ * What gRPC logs through java.util.logging reaches SLF4J, as the agent sets it up at start:
+ * the same logger name, level, formatted message and cause.
+ */
 class JulToSlf4jTest {
   private static final String LOGGER = "dev.athenzsvid.agent.test.jul";
 
-  private final JulToSlf4j handler = new JulToSlf4j();
+  @BeforeEach
+  void bridge() {
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+  }
 
-  private static LogRecord record(java.util.logging.Level level, String message,
-      Object... parameters) {
-    LogRecord record = new LogRecord(level, message);
-    record.setLoggerName(LOGGER);
-    record.setParameters(parameters);
-    return record;
+  @AfterEach
+  void unbridge() {
+    SLF4JBridgeHandler.uninstall();
   }
 
   @Test
-  void publish_warningWithParametersAndCause_oneWarnEventWithBoth() {
+  void log_warningWithParameterAndCause_oneWarnEventWithBoth() {
     try (LogCapture capture = LogCapture.of(LOGGER)) {
-      LogRecord record = record(java.util.logging.Level.WARNING, "stream {0} failed", "7");
-      record.setThrown(new IOException("reset"));
-      handler.publish(record);
-      ILoggingEvent event = capture.single(Level.WARN);
-      assertEquals("stream 7 failed", event.getFormattedMessage());
-      assertEquals("reset", event.getThrowableProxy().getMessage());
+      Logger.getLogger(LOGGER).log(java.util.logging.Level.WARNING, "stream {0} failed",
+          new Object[] {"7"});
+      Logger.getLogger(LOGGER).log(java.util.logging.Level.WARNING, "reset",
+          new IOException("connection reset"));
+      assertEquals("stream 7 failed", capture.events().get(0).getFormattedMessage());
+      ILoggingEvent withCause = capture.events().get(1);
+      assertEquals(Level.WARN, withCause.getLevel());
+      assertEquals("connection reset", withCause.getThrowableProxy().getMessage());
     }
   }
 
   @Test
-  void publish_levels_mappedToSlf4jLevels() {
+  void log_severe_error() {
     try (LogCapture capture = LogCapture.of(LOGGER)) {
-      handler.publish(record(java.util.logging.Level.SEVERE, "severe"));
-      handler.publish(record(java.util.logging.Level.INFO, "info"));
-      handler.publish(record(java.util.logging.Level.FINE, "fine"));
-      assertEquals(List.of("ERROR severe", "INFO info"), capture.messages());
-    }
-  }
-
-  @Test
-  void publish_null_ignored() {
-    try (LogCapture capture = LogCapture.of(LOGGER)) {
-      handler.publish(null);
-      assertTrue(capture.events().isEmpty());
+      Logger.getLogger(LOGGER).severe("severe");
+      assertEquals(Level.ERROR, capture.single(Level.ERROR).getLevel());
     }
   }
 }
