@@ -191,6 +191,9 @@ public final class JwtSvidValidator {
 
   /** Every check that needs no key: header, subject, times, audience present. */
   private Parsed parse(String token) throws InvalidTokenException {
+    if (!compactForm(token)) {
+      throw new InvalidTokenException(MALFORMED);
+    }
     SignedJWT jwt;
     JWTClaimsSet claims;
     try {
@@ -218,6 +221,25 @@ public final class JwtSvidValidator {
       throw new InvalidTokenException(MISSING_AUDIENCE);
     }
     return new Parsed(jwt, claims, subject, kid, List.copyOf(audiences));
+  }
+
+  /**
+   * True for three dot-separated runs of base64url characters without padding: the JWS compact
+   * serialization and nothing looser. The JWS parser also takes padding, the standard base64
+   * alphabet and white space, which would let one token be written several ways.
+   */
+  private static boolean compactForm(String token) {
+    int dots = 0;
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c == '.') {
+        dots++;
+      } else if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+          || c == '-' || c == '_')) {
+        return false;
+      }
+    }
+    return dots == 2;
   }
 
   /** True for an unsecured JWS ({@code alg: none}), which the JWS parser refuses outright. */

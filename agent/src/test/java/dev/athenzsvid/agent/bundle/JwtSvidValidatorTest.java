@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** One case per validation rule of DESIGN.md section 2 ({@link TokenCases}). */
 class JwtSvidValidatorTest {
@@ -83,6 +84,26 @@ class JwtSvidValidatorTest {
   void validate_malformed_reasonNamed() {
     InvalidTokenException e = assertThrows(InvalidTokenException.class,
         () -> validate(validator, "not.a.jws", TokenCases.AUDIENCE));
+    assertEquals(JwtSvidValidator.MALFORMED, e.getMessage());
+  }
+
+  /** Each a valid token written another way than the JWS compact serialization. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"padding", "standard alphabet", "leading space", "trailing newline"})
+  void validate_looseEncodingOfValidToken_malformed(String variant) throws Exception {
+    String token = FakeUpstream.sign(KEY, TokenCases.SUBJECT, List.of(TokenCases.AUDIENCE),
+        NOW.toEpochMilli(), Duration.ofMinutes(5));
+    String[] parts = token.split("\\.");
+    String loose = switch (variant) {
+      case "padding" -> parts[0] + "." + parts[1] + "==." + parts[2];
+      case "standard alphabet" -> parts[0] + "+." + parts[1] + "." + parts[2];
+      case "leading space" -> " " + token;
+      default -> token + "\n";
+    };
+    assertEquals(TokenCases.SUBJECT,
+        validate(validator, token, TokenCases.AUDIENCE).spiffeId().toString());
+    InvalidTokenException e = assertThrows(InvalidTokenException.class,
+        () -> validate(validator, loose, TokenCases.AUDIENCE));
     assertEquals(JwtSvidValidator.MALFORMED, e.getMessage());
   }
 
