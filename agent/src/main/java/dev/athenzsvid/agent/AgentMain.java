@@ -162,6 +162,9 @@ public final class AgentMain implements Callable<Integer> {
     root.addAppender(appender);
     root.setLevel(Level.toLevel(settings.level(), Level.INFO));
     // gRPC logs through java.util.logging: its records get the same format and level.
+    // TODO(#4): gRPC's transport logs a client's framing mistakes (a message over the size
+    // limit, a bad grpc-timeout, a compressed message) at WARN with a stack trace, and answers
+    // some of them INTERNAL; a local client can fill the log this way.
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
   }
