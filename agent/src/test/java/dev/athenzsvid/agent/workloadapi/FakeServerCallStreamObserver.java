@@ -1,5 +1,6 @@
 package dev.athenzsvid.agent.workloadapi;
 
+import dev.athenzsvid.agent.StreamEvents;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * making something happen in the middle of a send). Thread-safe.
  */
 final class FakeServerCallStreamObserver<T> extends ServerCallStreamObserver<T> {
-  /** Messages, then a throwable or {@code "completed"}. */
+  /** Messages, then a throwable or {@link StreamEvents#COMPLETED}. */
   final List<Object> events = new CopyOnWriteArrayList<>();
   volatile Runnable onIsCancelled = () -> { };
   volatile Runnable cancelHandler;
@@ -58,6 +59,6 @@ final class FakeServerCallStreamObserver<T> extends ServerCallStreamObserver<T> 
 
   @Override
   public void onCompleted() {
-    events.add("completed");
+    events.add(StreamEvents.COMPLETED);
   }
 }
